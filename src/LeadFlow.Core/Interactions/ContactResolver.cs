@@ -1,0 +1,234 @@
+using System.Data.Common;
+using System.Text;
+using LeadFlow.Core.Storage;
+
+namespace LeadFlow.Core.Interactions;
+
+/// <summary>
+/// Finds the contact of every interaction of a request with a handful of set-based queries, and creates the contacts
+/// that are not known yet from the event's email and/or external id. Works inside the caller's transaction.
+/// </summary>
+/// <remarks>
+/// Matching: <c>contactId</c> when given; otherwise external id, then email. An event whose email belongs to one
+/// contact and whose external id to another is an error (it would merge two people). An external id arriving
+/// with the email of a contact that has none is attached to that contact.
+/// </remarks>
+internal sealed class ContactResolver(DbConnection connection, DbTransaction tx, DateTime now)
+{
+    private sealed class Entry
+    {
+        public long Id;
+        public string? Email;
+        public string? ExternalId;
+        public bool IsNew;
+        public bool AttachExternalId;
+    }
+
+    private readonly Dictionary<long, Entry> _byId = [];
+    private readonly Dictionary<string, Entry> _byEmail = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Entry> _byExternalId = new(StringComparer.Ordinal);
+    private readonly Dictionary<InteractionInput, Entry> _resolved = new(ReferenceEqualityComparer.Instance);
+
+    public int Created { get; private set; }
+
+    public long IdOf(InteractionInput item) => _resolved[item].Id;
+
+    public async Task<List<LineError>> ResolveAsync(IReadOnlyList<InteractionInput> items, CancellationToken ct)
+    {
+        await LoadAsync("id", items.Where(i => i.ContactId is not null).Select(i => (object)i.ContactId!.Value), ct);
+        await LoadAsync("external_id", items.Where(i => i.ContactId is null && i.ExternalId is not null).Select(i => (object)i.ExternalId!), ct);
+        await LoadAsync("email", items.Where(i => i.ContactId is null && i.Email is not null).Select(i => (object)i.Email!), ct);
+
+        var errors = new List<LineError>();
+        foreach (var item in items)
+        {
+            if (Match(item, out var message) is { } entry)
+            {
+                _resolved[item] = entry;
+            }
+            else
+            {
+                errors.Add(new LineError(item.Line, [message!]));
+            }
+        }
+        if (errors.Count > 0)
+        {
+            return errors;
+        }
+
+        var pending = _byEmail.Values.Concat(_byExternalId.Values).Where(e => e.IsNew).Distinct().ToList();
+        foreach (var chunk in pending.Chunk(SqlCommands.RowsPerStatement))
+        {
+            await InsertAsync(chunk, ct);
+        }
+        var raced = pending.Where(e => e.Id == 0).ToList();
+        if (raced.Count > 0)
+        {
+            return await ResolveRacedAsync(raced, items, ct);
+        }
+        foreach (var entry in _byExternalId.Values.Where(e => e.AttachExternalId).Distinct())
+        {
+            if (!await AttachExternalIdAsync(entry, ct))
+            {
+                return Conflicts(items, e => e == entry, $"The external id '{entry.ExternalId}' could not be attached: the contact changed meanwhile. Retry.");
+            }
+        }
+        return errors;
+    }
+
+    private Entry? Match(InteractionInput item, out FieldError? error)
+    {
+        error = null;
+        if (item.ContactId is { } id)
+        {
+            if (_byId.TryGetValue(id, out var known))
+            {
+                return known;
+            }
+            error = new FieldError("contactId", $"No contact has id {id}.");
+            return null;
+        }
+
+        var byExternalId = item.ExternalId is null ? null : _byExternalId.GetValueOrDefault(item.ExternalId);
+        var byEmail = item.Email is null ? null : _byEmail.GetValueOrDefault(item.Email);
+        if (byExternalId is not null)
+        {
+            if (byEmail is not null && byEmail != byExternalId)
+            {
+                error = new FieldError("email", $"The email '{item.Email}' belongs to another contact than the external id '{item.ExternalId}'.");
+                return null;
+            }
+            if (byEmail is null && item.Email is not null && byExternalId is { IsNew: true, Email: null })
+            {
+                byExternalId.Email = item.Email;
+                _byEmail[item.Email] = byExternalId;
+            }
+            return byExternalId;
+        }
+        if (byEmail is not null)
+        {
+            if (item.ExternalId is not null)
+            {
+                if (byEmail.ExternalId is not null)
+                {
+                    error = new FieldError("externalId", $"The email '{item.Email}' belongs to the contact with external id '{byEmail.ExternalId}'.");
+                    return null;
+                }
+                byEmail.ExternalId = item.ExternalId;
+                byEmail.AttachExternalId = !byEmail.IsNew;
+                _byExternalId[item.ExternalId] = byEmail;
+            }
+            return byEmail;
+        }
+
+        var created = new Entry { Email = item.Email, ExternalId = item.ExternalId, IsNew = true };
+        Register(created);
+        return created;
+    }
+
+    private void Register(Entry entry)
+    {
+        if (entry.Id != 0)
+        {
+            _byId[entry.Id] = entry;
+        }
+        if (entry.Email is not null)
+        {
+            _byEmail[entry.Email] = entry;
+        }
+        if (entry.ExternalId is not null)
+        {
+            _byExternalId[entry.ExternalId] = entry;
+        }
+    }
+
+    private async Task LoadAsync(string column, IEnumerable<object> keys, CancellationToken ct)
+    {
+        foreach (var chunk in keys.Distinct().Chunk(SqlCommands.RowsPerStatement))
+        {
+            await using var command = SqlCommands.Create(connection, tx);
+            var sql = new StringBuilder($"SELECT id, email, external_id FROM contacts WHERE {column} IN ");
+            SqlCommands.AppendList(command, sql, chunk);
+            command.CommandText = sql.ToString();
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                Register(new Entry
+                {
+                    Id = reader.GetInt64(0),
+                    Email = reader.IsDBNull(1) ? null : reader.GetString(1),
+                    ExternalId = reader.IsDBNull(2) ? null : reader.GetString(2),
+                });
+            }
+        }
+    }
+
+    private async Task InsertAsync(Entry[] chunk, CancellationToken ct)
+    {
+        await using var command = SqlCommands.Create(connection, tx);
+        var sql = new StringBuilder("INSERT INTO contacts (email, external_id, custom_fields, created_at, updated_at) VALUES");
+        foreach (var entry in chunk)
+        {
+            SqlCommands.AppendRow(command, sql, entry.Email, entry.ExternalId, "{}", now, now);
+        }
+        sql.Append(" ON CONFLICT DO NOTHING RETURNING id, email, external_id");
+        command.CommandText = sql.ToString();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var entry = reader.IsDBNull(2) ? _byEmail[reader.GetString(1)] : _byExternalId[reader.GetString(2)];
+            entry.Id = reader.GetInt64(0);
+            entry.IsNew = false;
+            _byId[entry.Id] = entry;
+            Created++;
+        }
+    }
+
+    /// <summary>
+    /// Another transaction created some of these contacts first (possible on PostgreSQL, where writers run side by
+    /// side): take the stored rows, provided they are the same people.
+    /// </summary>
+    private async Task<List<LineError>> ResolveRacedAsync(List<Entry> raced, IReadOnlyList<InteractionInput> items, CancellationToken ct)
+    {
+        var stored = new ContactResolver(connection, tx, now);
+        await stored.LoadAsync("email", raced.Where(e => e.Email is not null).Select(e => (object)e.Email!), ct);
+        await stored.LoadAsync("external_id", raced.Where(e => e.ExternalId is not null).Select(e => (object)e.ExternalId!), ct);
+        var conflicting = new HashSet<Entry>();
+        foreach (var entry in raced)
+        {
+            var byEmail = entry.Email is null ? null : stored._byEmail.GetValueOrDefault(entry.Email);
+            var byExternalId = entry.ExternalId is null ? null : stored._byExternalId.GetValueOrDefault(entry.ExternalId);
+            var match = byExternalId ?? byEmail;
+            if (match is null || (byEmail is not null && byExternalId is not null && byEmail.Id != byExternalId.Id)
+                || (entry.ExternalId is not null && match.ExternalId != entry.ExternalId))
+            {
+                conflicting.Add(entry);
+                continue;
+            }
+            entry.Id = match.Id;
+            entry.IsNew = false;
+            _byId[entry.Id] = entry;
+        }
+        return conflicting.Count == 0
+            ? []
+            : Conflicts(items, conflicting.Contains, "Another request created this contact at the same time with other identifiers. Retry.");
+    }
+
+    private async Task<bool> AttachExternalIdAsync(Entry entry, CancellationToken ct)
+    {
+        await using var command = SqlCommands.Create(connection, tx);
+        var sql = new StringBuilder("UPDATE contacts SET external_id = ");
+        SqlCommands.AppendList(command, sql, [entry.ExternalId]);
+        sql.Append(", updated_at = ");
+        SqlCommands.AppendList(command, sql, [now]);
+        sql.Append(" WHERE external_id IS NULL AND id = ");
+        SqlCommands.AppendList(command, sql, [entry.Id]);
+        command.CommandText = sql.ToString();
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    private List<LineError> Conflicts(IReadOnlyList<InteractionInput> items, Func<Entry, bool> affected, string message) =>
+        items.Where(i => affected(_resolved[i]))
+            .Select(i => new LineError(i.Line, [new FieldError(i.ExternalId is null ? "email" : "externalId", message)]))
+            .ToList();
+}

@@ -1,0 +1,45 @@
+using LeadFlow.Core.Contacts;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace LeadFlow.Core.Interactions;
+
+internal sealed class InteractionConfiguration : IEntityTypeConfiguration<Interaction>
+{
+    public void Configure(EntityTypeBuilder<Interaction> builder)
+    {
+        builder.HasKey(i => i.Id);
+        builder.Property(i => i.Source).HasMaxLength(InteractionLimits.Source);
+        builder.Property(i => i.EventId).HasMaxLength(InteractionLimits.EventId);
+        builder.Property(i => i.Type).HasMaxLength(InteractionLimits.Type);
+        builder.Property(i => i.Channel).HasMaxLength(InteractionLimits.Channel);
+        builder.Property(i => i.Campaign).HasMaxLength(InteractionLimits.Campaign);
+        builder.Property(i => i.Asset).HasMaxLength(InteractionLimits.Asset);
+        builder.Property(i => i.Url).HasMaxLength(InteractionLimits.Url);
+        builder.HasIndex(i => new { i.Source, i.EventId }).IsUnique();
+        builder.HasIndex(i => new { i.ContactId, i.OccurredAt });
+        builder.HasOne<Contact>().WithMany().HasForeignKey(i => i.ContactId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class InboxEntryConfiguration : IEntityTypeConfiguration<InboxEntry>
+{
+    public void Configure(EntityTypeBuilder<InboxEntry> builder)
+    {
+        builder.HasKey(e => e.Id);
+        builder.HasIndex(e => e.ContactId);
+        builder.HasOne<Interaction>().WithMany().HasForeignKey(e => e.InteractionId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+public static class InteractionLimits
+{
+    public const int Source = 100;
+    public const int EventId = 200;
+    public const int Type = 64;
+    public const int Channel = 64;
+    public const int Campaign = 200;
+    public const int Asset = 500;
+    public const int Url = 2048;
+    public const int PropertiesBytes = 16 * 1024;
+}

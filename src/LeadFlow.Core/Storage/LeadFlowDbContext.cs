@@ -1,0 +1,71 @@
+using System.Text;
+using LeadFlow.Core.Accounts;
+using LeadFlow.Core.ApiKeys;
+using LeadFlow.Core.Consent;
+using LeadFlow.Core.Contacts;
+using LeadFlow.Core.Interactions;
+using Microsoft.EntityFrameworkCore;
+
+namespace LeadFlow.Core.Storage;
+
+public sealed class LeadFlowDbContext(DbContextOptions<LeadFlowDbContext> options) : DbContext(options)
+{
+    public DbSet<Contact> Contacts => Set<Contact>();
+    public DbSet<Account> Accounts => Set<Account>();
+    public DbSet<ContactAccountLink> ContactAccounts => Set<ContactAccountLink>();
+    public DbSet<Interaction> Interactions => Set<Interaction>();
+    public DbSet<InboxEntry> Inbox => Set<InboxEntry>();
+    public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
+    public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(LeadFlowDbContext).Assembly);
+        UseSnakeCaseNames(modelBuilder);
+    }
+
+    /// <summary>
+    /// Tables and columns get lower snake_case names on every provider, so the few hand-written SQL statements
+    /// (the ingestion hot path) are the same text on SQLite and PostgreSQL, and PostgreSQL needs no quoting.
+    /// </summary>
+    private static void UseSnakeCaseNames(ModelBuilder modelBuilder)
+    {
+        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        {
+            entity.SetTableName(entity.GetTableName() is { } table ? ToSnakeCase(table) : null);
+            foreach (var property in entity.GetProperties())
+            {
+                property.SetColumnName(ToSnakeCase(property.GetColumnName()));
+            }
+        }
+    }
+
+    internal static string ToSnakeCase(string name)
+    {
+        var builder = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c))
+            {
+                if (i > 0 && name[i - 1] != '_' && (!char.IsUpper(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1]))))
+                {
+                    builder.Append('_');
+                }
+                builder.Append(char.ToLowerInvariant(c));
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LeadFlow.Core.Storage;
+using LeadFlow.Server.Accounts;
+using LeadFlow.Server.ApiKeys;
+using LeadFlow.Server.Auth;
+using LeadFlow.Server.Consent;
+using LeadFlow.Server.Contacts;
+using LeadFlow.Server.Interactions;
+using LeadFlow.Server.Problems;
+using Microsoft.Extensions.Options;
+
+namespace LeadFlow.Server.Hosting;
+
+/// <summary>The composition root: services and the HTTP pipeline of the server.</summary>
+internal static class LeadFlowApp
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // appsettings.json ships beside the executable; the data directory stays relative to the working directory.
+            ContentRootPath = args.Any(a => a.StartsWith("--contentRoot", StringComparison.OrdinalIgnoreCase)) ? null : AppContext.BaseDirectory,
+        });
+        builder.Services.AddLeadFlowServices();
+        var app = builder.Build();
+        app.UseLeadFlowPipeline();
+        return app;
+    }
+
+    public static IServiceCollection AddLeadFlowServices(this IServiceCollection services)
+    {
+        // One clock for everything, so tests can swap in a fake one.
+        services.AddSingleton(TimeProvider.System);
+        services.AddLeadFlowCore();
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section);
+        services.AddOptions<HostOptions>().Configure<IOptions<ApiOptions>>((host, api) => host.ShutdownTimeout = api.Value.ShutdownTimeout);
+        services.AddHostedService<StartupTasks>();
+
+        // RFC 9457 problem details for every error, including bare status codes (401, 404, 405...).
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ExceptionProblems>();
+        services.AddValidation();
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        });
+        services.AddLeadFlowAuth();
+        services.AddLeadFlowOpenApi();
+        services.AddLeadFlowHealthChecks();
+        return services;
+    }
+
+    public static WebApplication UseLeadFlowPipeline(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<RequestBodyLimit>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapLeadFlowHealthChecks();
+        app.MapLeadFlowOpenApi();
+        app.MapContacts();
+        app.MapAccounts();
+        app.MapInteractions();
+        app.MapConsent();
+        app.MapApiKeys();
+        return app;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace LeadFlow.Server.Problems;
+
+/// <summary>
+/// Turns the few exceptions that can reach the pipeline into problem details: unreadable or oversized bodies from
+/// the framework, and unique-key races in the database. Anything else is a 500 with a trace id and no internals.
+/// </summary>
+internal sealed class ExceptionProblems(IProblemDetailsService problems, ILogger<ExceptionProblems> log) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = exception switch
+        {
+            BadHttpRequestException { InnerException: JsonException json } => new HttpValidationProblemDetails(
+                new Dictionary<string, string[]> { [JsonField(json.Path)] = [JsonMessage(json)] })
+            {
+                Status = StatusCodes.Status400BadRequest, Title = "The request body is not valid JSON for this endpoint.", Type = ProblemTypes.Validation,
+            },
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } bad =>
+                Problem.Details(StatusCodes.Status413PayloadTooLarge, "Payload too large", ProblemTypes.PayloadTooLarge, bad.Message),
+            BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } bad =>
+                Problem.Details(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", ProblemTypes.UnsupportedMediaType, bad.Message),
+            BadHttpRequestException bad =>
+                Problem.Details(bad.StatusCode, "Bad request", ProblemTypes.BadRequest, bad.Message),
+            DbUpdateException { InnerException: SqliteException { SqliteErrorCode: 19 } or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } } =>
+                Problem.Details(StatusCodes.Status409Conflict, "Conflict", ProblemTypes.Conflict,
+                    "Another request changed the same record at the same time (a unique value is taken). Retry the request."),
+            _ => null,
+        };
+        if (problem is null)
+        {
+            log.LogError(exception, "Unhandled exception for {Method} {Path}", context.Request.Method, context.Request.Path);
+            problem = Problem.Details(StatusCodes.Status500InternalServerError, "Internal server error", ProblemTypes.Internal,
+                "The server failed to handle the request. The trace id identifies it in the server's log.");
+        }
+        context.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static string JsonField(string? path) =>
+        string.IsNullOrEmpty(path) || path == "$" ? "$" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+
+    /// <summary>System.Text.Json's messages name CLR types; integrators need the JSON-level reason.</summary>
+    private static string JsonMessage(JsonException json) => json.Message switch
+    {
+        var m when m.Contains("could not be mapped", StringComparison.Ordinal) => "Unknown field.",
+        var m when m.Contains("could not be converted", StringComparison.Ordinal) => "Has the wrong type for this field.",
+        var m when m.Contains("missing required properties", StringComparison.Ordinal) =>
+            "Required fields are missing:" + m[(m.IndexOf("including:", StringComparison.Ordinal) is var i and >= 0 ? i + 10 : m.Length)..].Split("Path:")[0].TrimEnd(),
+        _ => "Malformed JSON.",
+    };
+}

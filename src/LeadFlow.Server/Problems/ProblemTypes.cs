@@ -1,0 +1,16 @@
+namespace LeadFlow.Server.Problems;
+
+/// <summary>The stable <c>type</c> URIs of LeadFlow's RFC 9457 problem details. Clients may switch on them.</summary>
+internal static class ProblemTypes
+{
+    public const string Validation = "urn:leadflow:problem:validation";
+    public const string InvalidBatch = "urn:leadflow:problem:invalid-batch";
+    public const string NotFound = "urn:leadflow:problem:not-found";
+    public const string Conflict = "urn:leadflow:problem:conflict";
+    public const string PayloadTooLarge = "urn:leadflow:problem:payload-too-large";
+    public const string UnsupportedMediaType = "urn:leadflow:problem:unsupported-media-type";
+    public const string Unauthorized = "urn:leadflow:problem:unauthorized";
+    public const string Forbidden = "urn:leadflow:problem:forbidden";
+    public const string BadRequest = "urn:leadflow:problem:bad-request";
+    public const string Internal = "urn:leadflow:problem:internal";
+}
