@@ -88,6 +88,11 @@ public sealed class InteractionBatchReader(int maxItems, DateTime now)
                 await FillAsync(body, ct);
                 continue;
             }
+            if (newline - _start > MaxItemBytes)
+            {
+                Fail(line + 1, $"Line longer than {MaxItemBytes} bytes.");
+                return;
+            }
             Accept(++line, _start, newline);
             _start = newline + 1;
         }
@@ -123,9 +128,7 @@ public sealed class InteractionBatchReader(int maxItems, DateTime now)
             }
             if (_eof)
             {
-                Fail(scan.Element + 1, scan.Phase == ArrayPhase.BeforeArray
-                    ? "The body is empty; expected a JSON array of interactions."
-                    : "The body ended before the JSON array was closed.");
+                Fail(scan.Element + 1, "The body ended before the JSON array was closed.");
                 return;
             }
             if (_end - _start > MaxItemBytes)
@@ -154,6 +157,11 @@ public sealed class InteractionBatchReader(int maxItems, DateTime now)
     /// <summary>Consumes every complete element in the buffer; stops at an incomplete one so that it is re-read whole.</summary>
     private void ScanArray(ref ArrayScan scan)
     {
+        if (_eof && _start == _end && scan.Phase == ArrayPhase.BeforeArray)
+        {
+            Fail(1, "The body is empty; expected a JSON array of interactions.");
+            return;
+        }
         var reader = new Utf8JsonReader(_buffer.AsSpan(_start, _end - _start), _eof, scan.State);
         try
         {
@@ -185,6 +193,11 @@ public sealed class InteractionBatchReader(int maxItems, DateTime now)
                             return;
                         }
                         scan.Element++;
+                        if ((int)reader.BytesConsumed - elementStart > MaxItemBytes)
+                        {
+                            Fail(scan.Element, $"Element larger than {MaxItemBytes} bytes.");
+                            return;
+                        }
                         Add(scan.Element, new ReadOnlyMemory<byte>(_buffer, _start + elementStart, (int)reader.BytesConsumed - elementStart));
                         break;
                     case ArrayPhase.Done:

@@ -136,8 +136,9 @@ public static class InteractionJson
         {
             return value.GetRawText();
         }
+        var errorsBefore = errors.Count;
         var text = ReadText(value, field, maxLength, errors);
-        if (value.ValueKind == JsonValueKind.String && text is null)
+        if (value.ValueKind == JsonValueKind.String && text is null && errors.Count == errorsBefore)
         {
             errors.Add(new FieldError(field, "Must not be empty."));
         }
@@ -183,9 +184,9 @@ public static class InteractionJson
     private static string? ReadUrl(JsonElement value, List<FieldError> errors)
     {
         var url = ReadText(value, "url", InteractionLimits.Url, errors);
-        if (url is not null && !Uri.TryCreate(url, UriKind.Absolute, out _))
+        if (url is not null && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
         {
-            errors.Add(new FieldError("url", "Must be an absolute URL."));
+            errors.Add(new FieldError("url", "Must be an absolute http(s) URL."));
             return null;
         }
         return url;

@@ -8,7 +8,7 @@ namespace LeadFlow.Server.Accounts;
 /// Creates or updates an account, found by its domain (or by the id in the path). Omitted or null fields are left
 /// as they are; an empty string clears a text field; <c>technologies</c> replaces the stored list.
 /// </summary>
-internal sealed record AccountUpsertRequest
+public sealed record AccountUpsertRequest
 {
     /// <summary>The company's web domain: "example.com" (a URL such as "https://www.example.com/" is normalised).</summary>
     [Required, MaxLength(AccountLimits.Domain)]

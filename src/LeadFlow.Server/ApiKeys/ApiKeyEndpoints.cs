@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace LeadFlow.Server.ApiKeys;
 
-internal sealed record ApiKeyCreateRequest
+public sealed record ApiKeyCreateRequest
 {
     [Required, MaxLength(100)]
     public required string Name { get; init; }

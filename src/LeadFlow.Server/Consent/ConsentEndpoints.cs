@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore;
 namespace LeadFlow.Server.Consent;
 
 /// <summary>A grant or revocation of consent for one channel and purpose.</summary>
-internal sealed record ConsentRequest
+public sealed record ConsentRequest
 {
     /// <summary>email, sms, phone, post, ... (letters, digits, '_' and '-').</summary>
     [Required, MaxLength(ContactLimits.Code), RegularExpression("^[A-Za-z0-9_-]+$")]

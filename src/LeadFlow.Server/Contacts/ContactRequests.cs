@@ -8,7 +8,7 @@ namespace LeadFlow.Server.Contacts;
 /// <c>email</c> (at least one is required). Omitted or null fields are left as they are; an empty string clears a
 /// field. <c>customFields</c> merge into the stored ones; a null value removes that field.
 /// </summary>
-internal sealed record ContactUpsertRequest
+public sealed record ContactUpsertRequest
 {
     [EmailAddress, MaxLength(ContactLimits.Email)]
     public string? Email { get; init; }

@@ -40,7 +40,7 @@ internal static class LeadFlowApp
         services.AddHostedService<StartupTasks>();
 
         // RFC 9457 problem details for every error, including bare status codes (401, 404, 405...).
-        services.AddProblemDetails();
+        services.AddProblemDetails(problems => problems.CustomizeProblemDetails = ProblemTypes.Apply);
         services.AddExceptionHandler<ExceptionProblems>();
         services.AddValidation();
         services.ConfigureHttpJsonOptions(json =>

@@ -17,8 +17,7 @@ internal sealed class ExceptionProblems(IProblemDetailsService problems, ILogger
     {
         var problem = exception switch
         {
-            BadHttpRequestException { InnerException: JsonException json } => new HttpValidationProblemDetails(
-                new Dictionary<string, string[]> { [JsonField(json.Path)] = [JsonMessage(json)] })
+            BadHttpRequestException { InnerException: JsonException json } => new HttpValidationProblemDetails(JsonErrors(json))
             {
                 Status = StatusCodes.Status400BadRequest, Title = "The request body is not valid JSON for this endpoint.", Type = ProblemTypes.Validation,
             },
@@ -43,16 +42,23 @@ internal sealed class ExceptionProblems(IProblemDetailsService problems, ILogger
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
 
-    private static string JsonField(string? path) =>
-        string.IsNullOrEmpty(path) || path == "$" ? "$" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
-
-    /// <summary>System.Text.Json's messages name CLR types; integrators need the JSON-level reason.</summary>
-    private static string JsonMessage(JsonException json) => json.Message switch
+    /// <summary>System.Text.Json's messages name CLR types; integrators need the JSON field and the reason.</summary>
+    private static Dictionary<string, string[]> JsonErrors(JsonException json)
     {
-        var m when m.Contains("could not be mapped", StringComparison.Ordinal) => "Unknown field.",
-        var m when m.Contains("could not be converted", StringComparison.Ordinal) => "Has the wrong type for this field.",
-        var m when m.Contains("missing required properties", StringComparison.Ordinal) =>
-            "Required fields are missing:" + m[(m.IndexOf("including:", StringComparison.Ordinal) is var i and >= 0 ? i + 10 : m.Length)..].Split("Path:")[0].TrimEnd(),
-        _ => "Malformed JSON.",
-    };
+        var message = json.Message;
+        if (message.Contains("missing required properties", StringComparison.Ordinal))
+        {
+            // "... missing required properties including: 'channel', 'purpose'."
+            var names = message[(message.IndexOf("including:", StringComparison.Ordinal) + 10)..]
+                .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(n => n.Trim('\'', '.', ' '))
+                .Where(n => n.Length > 0);
+            return names.ToDictionary(n => n, _ => new[] { "Required." });
+        }
+        var field = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "$" : json.Path.StartsWith("$.", StringComparison.Ordinal) ? json.Path[2..] : json.Path;
+        var reason = message.Contains("could not be mapped", StringComparison.Ordinal) ? "Unknown field."
+            : message.Contains("could not be converted", StringComparison.Ordinal) ? "Has the wrong type for this field."
+            : "Malformed JSON.";
+        return new Dictionary<string, string[]> { [field] = [reason] };
+    }
 }

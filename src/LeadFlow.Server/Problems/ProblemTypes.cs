@@ -13,4 +13,31 @@ internal static class ProblemTypes
     public const string Forbidden = "urn:leadflow:problem:forbidden";
     public const string BadRequest = "urn:leadflow:problem:bad-request";
     public const string Internal = "urn:leadflow:problem:internal";
+    public const string MethodNotAllowed = "urn:leadflow:problem:method-not-allowed";
+
+    /// <summary>
+    /// Gives the problems the framework writes itself (validation, bare status codes) LeadFlow's stable types instead
+    /// of the RFC section links it uses by default.
+    /// </summary>
+    public static void Apply(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        if (problem.Type?.StartsWith("urn:leadflow:", StringComparison.Ordinal) == true)
+        {
+            return;
+        }
+        problem.Type = problem.Status switch
+        {
+            StatusCodes.Status400BadRequest when problem is HttpValidationProblemDetails => Validation,
+            StatusCodes.Status400BadRequest => BadRequest,
+            StatusCodes.Status401Unauthorized => Unauthorized,
+            StatusCodes.Status403Forbidden => Forbidden,
+            StatusCodes.Status404NotFound => NotFound,
+            StatusCodes.Status405MethodNotAllowed => MethodNotAllowed,
+            StatusCodes.Status409Conflict => Conflict,
+            StatusCodes.Status413PayloadTooLarge => PayloadTooLarge,
+            StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType,
+            _ => Internal,
+        };
+    }
 }

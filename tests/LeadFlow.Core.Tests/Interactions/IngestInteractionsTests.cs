@@ -1,0 +1,121 @@
+using LeadFlow.Core.Contacts;
+using LeadFlow.Core.Interactions;
+using Microsoft.EntityFrameworkCore;
+
+namespace LeadFlow.Core.Tests.Interactions;
+
+public sealed class IngestInteractionsTests : IAsyncLifetime
+{
+    private TestDatabase _database = null!;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() => _database = await TestDatabase.CreateAsync();
+
+    public ValueTask DisposeAsync() => _database.DisposeAsync();
+
+    private InteractionInput Event(int line, string eventId, string? email = null, string? externalId = null, long? contactId = null, string source = "api") => new()
+    {
+        Line = line,
+        Source = source,
+        EventId = eventId,
+        Email = email,
+        ExternalId = externalId,
+        ContactId = contactId,
+        Type = "page_view",
+        OccurredAt = _database.Clock.GetUtcNow().UtcDateTime.AddDays(-line),
+    };
+
+    private async Task<IngestResult> IngestAsync(params InteractionInput[] items)
+    {
+        await using var db = _database.NewContext();
+        return await new IngestInteractions(db, _database.Clock).HandleAsync(items, Ct);
+    }
+
+    [Fact]
+    public async Task New_interactions_are_stored_with_an_inbox_row_each_in_arrival_order()
+    {
+        var result = await IngestAsync(Event(1, "a", "x@example.com"), Event(2, "b", "y@example.com"), Event(3, "c", "x@example.com"));
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(3, result.Accepted);
+        Assert.Equal(2, result.CreatedContacts);
+        await using var db = _database.NewContext();
+        var inbox = await db.Inbox.OrderBy(e => e.Id).ToListAsync(Ct);
+        var interactions = await db.Interactions.OrderBy(i => i.Id).ToListAsync(Ct);
+        Assert.Equal(interactions.Select(i => i.Id), inbox.Select(e => e.InteractionId));
+        Assert.Equal(interactions.Select(i => i.ContactId), inbox.Select(e => e.ContactId));
+        Assert.Equal(["a", "b", "c"], interactions.Select(i => i.EventId));
+        Assert.Equal(interactions[0].ContactId, interactions[2].ContactId);
+    }
+
+    [Fact]
+    public async Task The_same_event_id_is_stored_once_within_a_request_and_across_requests()
+    {
+        var first = await IngestAsync(Event(1, "a", "x@example.com"), Event(2, "a", "x@example.com"), Event(3, "a", "x@example.com", source: "crm"));
+        var second = await IngestAsync(Event(1, "a", "x@example.com"), Event(2, "b", "x@example.com"));
+
+        Assert.Equal([false, true, false], first.Items.Select(i => i.Duplicate));
+        Assert.Equal([true, false], second.Items.Select(i => i.Duplicate));
+        await using var db = _database.NewContext();
+        Assert.Equal(3, await db.Interactions.CountAsync(Ct));
+        Assert.Equal(3, await db.Inbox.CountAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Contacts_are_matched_by_external_id_then_email_and_an_external_id_is_attached_to_a_known_email()
+    {
+        await using (var db = _database.NewContext())
+        {
+            db.Contacts.Add(new Contact { Email = "known@example.com", CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow });
+            await db.SaveChangesAsync(Ct);
+        }
+
+        var result = await IngestAsync(
+            Event(1, "a", email: "known@example.com", externalId: "crm-1"),
+            Event(2, "b", externalId: "crm-1"),
+            Event(3, "c", externalId: "crm-2"),
+            Event(4, "d", email: "new@example.com", externalId: "crm-2"));
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Errors.SelectMany(e => e.Errors).Select(e => e.Message)));
+        Assert.Equal(result.Items[0].ContactId, result.Items[1].ContactId);
+        Assert.Equal(result.Items[2].ContactId, result.Items[3].ContactId);
+        await using var check = _database.NewContext();
+        var contacts = await check.Contacts.OrderBy(c => c.Id).ToListAsync(Ct);
+        Assert.Equal(2, contacts.Count);
+        Assert.Equal(("known@example.com", "crm-1"), (contacts[0].Email, contacts[0].ExternalId));
+        Assert.Equal(("new@example.com", "crm-2"), (contacts[1].Email, contacts[1].ExternalId));
+    }
+
+    [Fact]
+    public async Task A_bad_line_fails_the_whole_request_and_nothing_is_stored()
+    {
+        await IngestAsync(Event(1, "a", email: "one@example.com", externalId: "crm-1"), Event(2, "b", email: "two@example.com", externalId: "crm-2"));
+
+        var result = await IngestAsync(
+            Event(1, "c", email: "three@example.com"),
+            Event(2, "d", email: "one@example.com", externalId: "crm-2"),
+            Event(3, "e", contactId: 999),
+            Event(4, "f", email: "two@example.com", externalId: "crm-9"));
+
+        Assert.False(result.Succeeded);
+        Assert.Equal([2, 3, 4], result.Errors.Select(e => e.Line));
+        Assert.Equal(["email", "contactId", "externalId"], result.Errors.Select(e => e.Errors.Single().Field));
+        await using var db = _database.NewContext();
+        Assert.Equal(2, await db.Interactions.CountAsync(Ct));
+        Assert.Equal(2, await db.Contacts.CountAsync(Ct));
+        Assert.False(await db.Contacts.AnyAsync(c => c.Email == "three@example.com", Ct));
+    }
+
+    [Fact]
+    public async Task Large_requests_span_several_statements()
+    {
+        var items = Enumerable.Range(1, 2_345).Select(i => Event(i, $"e{i}", email: $"c{i % 1_234}@example.com")).ToArray();
+
+        var result = await IngestAsync(items);
+
+        Assert.Equal(2_345, result.Accepted);
+        Assert.Equal(1_234, result.CreatedContacts);
+        await using var db = _database.NewContext();
+        Assert.Equal(2_345, await db.Inbox.CountAsync(Ct));
+    }
+}

@@ -1,0 +1,41 @@
+using LeadFlow.Core.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Time.Testing;
+
+namespace LeadFlow.Core.Tests;
+
+/// <summary>
+/// A fresh SQLite database file per test, migrated, with the pragmas production uses. A file rather than
+/// in-memory: the ingestion path depends on WAL, immediate transactions and the real unique indexes.
+/// </summary>
+public sealed class TestDatabase : IAsyncDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("leadflow-core-").FullName;
+
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero));
+
+    public string ConnectionString => $"Data Source={Path.Combine(_directory, "test.db")};Pooling=False";
+
+    public static async Task<TestDatabase> CreateAsync()
+    {
+        var database = new TestDatabase();
+        await using var db = database.NewContext();
+        await db.Database.MigrateAsync();
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+        return database;
+    }
+
+    public LeadFlowDbContext NewContext() =>
+        new(new DbContextOptionsBuilder<LeadFlowDbContext>()
+            .UseSqlite(ConnectionString, o => o.MigrationsAssembly("LeadFlow.Migrations.Sqlite"))
+            .AddInterceptors(new SqlitePragmas())
+            .Options);
+
+    public ValueTask DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+        return ValueTask.CompletedTask;
+    }
+}
