@@ -56,7 +56,9 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
             return errors;
         }
 
-        var pending = _byEmail.Values.Concat(_byExternalId.Values).Where(e => e.IsNew).Distinct().ToList();
+        // A fixed order keeps concurrent writers (PostgreSQL) from taking the unique-key locks in opposite orders.
+        var pending = _byEmail.Values.Concat(_byExternalId.Values).Where(e => e.IsNew).Distinct()
+            .OrderBy(e => e.Email, StringComparer.Ordinal).ThenBy(e => e.ExternalId, StringComparer.Ordinal).ToList();
         foreach (var chunk in pending.Chunk(SqlCommands.RowsPerStatement))
         {
             await InsertAsync(chunk, ct);

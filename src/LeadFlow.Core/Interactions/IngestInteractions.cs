@@ -34,7 +34,31 @@ public sealed record IngestResult(IReadOnlyList<IngestedItem> Items, IReadOnlyLi
 /// </remarks>
 public sealed class IngestInteractions(LeadFlowDbContext db, TimeProvider clock)
 {
+    private const int MaxAttempts = 4;
+
     public async Task<IngestResult> HandleAsync(IReadOnlyList<InteractionInput> items, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryHandleAsync(items, ct);
+            }
+            catch (DbException ex) when (IsTransient(ex) && attempt < MaxAttempts)
+            {
+                // The transaction was rolled back whole; nothing of this attempt is stored. Back off a little and redo it.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 25) * attempt), clock, ct);
+            }
+        }
+    }
+
+    /// <summary>
+    /// PostgreSQL runs writers side by side: two requests creating the same new contacts or events can deadlock
+    /// (40P01) or fail serialization (40001). Both are safe to retry. SQLite serialises writers instead.
+    /// </summary>
+    private static bool IsTransient(DbException ex) => ex.SqlState is "40P01" or "40001";
+
+    private async Task<IngestResult> TryHandleAsync(IReadOnlyList<InteractionInput> items, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var connection = db.Database.GetDbConnection();
