@@ -21,6 +21,21 @@ public sealed class HostingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Health_is_503_when_the_database_cannot_be_reached()
+    {
+        await using var app = new LeadFlowFactory(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "PostgreSql",
+            ["Storage:ConnectionString"] = "Host=127.0.0.1;Port=1;Timeout=2",
+            ["Storage:ApplyMigrationsOnStart"] = "false",
+        });
+
+        var health = await (await app.CreateClient().GetAsync("/health", TestContext.Current.CancellationToken)).ExpectAsync(HttpStatusCode.ServiceUnavailable);
+
+        Assert.Equal("Unhealthy", health["checks"]!["database"]!["status"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task The_openapi_document_and_its_reference_page_are_open_and_describe_the_api_key()
     {
         var client = _app.CreateClient();
