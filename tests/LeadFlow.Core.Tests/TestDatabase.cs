@@ -39,3 +39,15 @@ public sealed class TestDatabase : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 }
+
+/// <summary>A test class over a fresh <see cref="TestDatabase"/> per test.</summary>
+public abstract class DatabaseTest : IAsyncLifetime
+{
+    protected TestDatabase Database { get; private set; } = null!;
+
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() => Database = await TestDatabase.CreateAsync();
+
+    public ValueTask DisposeAsync() => Database.DisposeAsync();
+}

@@ -2,20 +2,13 @@ using LeadFlow.Core.ApiKeys;
 
 namespace LeadFlow.Core.Tests.ApiKeys;
 
-public sealed class ApiKeyStoreTests : IAsyncLifetime
+public sealed class ApiKeyStoreTests : DatabaseTest
 {
-    private TestDatabase _database = null!;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() => _database = await TestDatabase.CreateAsync();
-
-    public ValueTask DisposeAsync() => _database.DisposeAsync();
-
     [Fact]
     public async Task A_created_key_verifies_until_it_is_revoked_and_only_its_hash_is_stored()
     {
-        await using var db = _database.NewContext();
-        var store = new ApiKeyStore(db, _database.Clock);
+        await using var db = Database.NewContext();
+        var store = new ApiKeyStore(db, Database.Clock);
 
         var created = await store.CreateAsync("crm", ApiKeyRole.Integrator, Ct);
 
@@ -34,15 +27,15 @@ public sealed class ApiKeyStoreTests : IAsyncLifetime
     [InlineData("lf__x")]
     public async Task Malformed_keys_do_not_verify(string presented)
     {
-        await using var db = _database.NewContext();
-        Assert.Null(await new ApiKeyStore(db, _database.Clock).VerifyAsync(presented, Ct));
+        await using var db = Database.NewContext();
+        Assert.Null(await new ApiKeyStore(db, Database.Clock).VerifyAsync(presented, Ct));
     }
 
     [Fact]
     public async Task A_tampered_secret_with_a_real_key_id_does_not_verify()
     {
-        await using var db = _database.NewContext();
-        var store = new ApiKeyStore(db, _database.Clock);
+        await using var db = Database.NewContext();
+        var store = new ApiKeyStore(db, Database.Clock);
         var created = await store.CreateAsync("crm", ApiKeyRole.Admin, Ct);
 
         var tampered = created.Key[..^1] + (created.Key[^1] == 'A' ? 'B' : 'A');

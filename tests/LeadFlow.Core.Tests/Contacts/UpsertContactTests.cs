@@ -4,19 +4,12 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LeadFlow.Core.Tests.Contacts;
 
-public sealed class UpsertContactTests : IAsyncLifetime
+public sealed class UpsertContactTests : DatabaseTest
 {
-    private TestDatabase _database = null!;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() => _database = await TestDatabase.CreateAsync();
-
-    public ValueTask DisposeAsync() => _database.DisposeAsync();
-
     private async Task<UpsertContactResult> UpsertAsync(ContactChanges changes, long? id = null)
     {
-        await using var db = _database.NewContext();
-        return await new UpsertContact(db, new UpsertAccount(db, _database.Clock), _database.Clock).HandleAsync(id, changes, Ct);
+        await using var db = Database.NewContext();
+        return await new UpsertContact(db, new UpsertAccount(db, Database.Clock), Database.Clock).HandleAsync(id, changes, Ct);
     }
 
     [Fact]
@@ -51,7 +44,7 @@ public sealed class UpsertContactTests : IAsyncLifetime
         await UpsertAsync(new ContactChanges { Email = "b@example.com", AccountDomain = "example.com" });
         await UpsertAsync(new ContactChanges { Email = "a@example.com", AccountDomain = "other.org" });
 
-        await using var db = _database.NewContext();
+        await using var db = Database.NewContext();
         Assert.Equal(["example.com", "other.org"], await db.Accounts.OrderBy(a => a.Id).Select(a => a.Domain).ToListAsync(Ct));
         var links = await db.ContactAccounts.Where(l => l.ContactId == first.Contact!.Id).OrderBy(l => l.AccountId).ToListAsync(Ct);
         Assert.Equal([true, false], links.Select(l => l.IsPrimary));
@@ -65,7 +58,7 @@ public sealed class UpsertContactTests : IAsyncLifetime
         var result = await UpsertAsync(new ContactChanges { Email = "" }, created.Contact!.Id);
 
         Assert.Equal(UpsertOutcome.Conflict, result.Outcome);
-        await using var db = _database.NewContext();
+        await using var db = Database.NewContext();
         Assert.Equal("a@example.com", (await db.Contacts.SingleAsync(Ct)).Email);
     }
 }

@@ -4,15 +4,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LeadFlow.Core.Tests.Interactions;
 
-public sealed class IngestInteractionsTests : IAsyncLifetime
+public sealed class IngestInteractionsTests : DatabaseTest
 {
-    private TestDatabase _database = null!;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() => _database = await TestDatabase.CreateAsync();
-
-    public ValueTask DisposeAsync() => _database.DisposeAsync();
-
     private InteractionInput Event(int line, string eventId, string? email = null, string? externalId = null, long? contactId = null, string source = "api") => new()
     {
         Line = line,
@@ -22,13 +15,13 @@ public sealed class IngestInteractionsTests : IAsyncLifetime
         ExternalId = externalId,
         ContactId = contactId,
         Type = "page_view",
-        OccurredAt = _database.Clock.GetUtcNow().UtcDateTime.AddDays(-line),
+        OccurredAt = Database.Clock.GetUtcNow().UtcDateTime.AddDays(-line),
     };
 
     private async Task<IngestResult> IngestAsync(params InteractionInput[] items)
     {
-        await using var db = _database.NewContext();
-        return await new IngestInteractions(db, _database.Clock).HandleAsync(items, Ct);
+        await using var db = Database.NewContext();
+        return await new IngestInteractions(db, Database.Clock).HandleAsync(items, Ct);
     }
 
     [Fact]
@@ -39,7 +32,7 @@ public sealed class IngestInteractionsTests : IAsyncLifetime
         Assert.True(result.Succeeded);
         Assert.Equal(3, result.Accepted);
         Assert.Equal(2, result.CreatedContacts);
-        await using var db = _database.NewContext();
+        await using var db = Database.NewContext();
         var inbox = await db.Inbox.OrderBy(e => e.Id).ToListAsync(Ct);
         var interactions = await db.Interactions.OrderBy(i => i.Id).ToListAsync(Ct);
         Assert.Equal(interactions.Select(i => i.Id), inbox.Select(e => e.InteractionId));
@@ -56,7 +49,7 @@ public sealed class IngestInteractionsTests : IAsyncLifetime
 
         Assert.Equal([false, true, false], first.Items.Select(i => i.Duplicate));
         Assert.Equal([true, false], second.Items.Select(i => i.Duplicate));
-        await using var db = _database.NewContext();
+        await using var db = Database.NewContext();
         Assert.Equal(3, await db.Interactions.CountAsync(Ct));
         Assert.Equal(3, await db.Inbox.CountAsync(Ct));
     }
@@ -64,7 +57,7 @@ public sealed class IngestInteractionsTests : IAsyncLifetime
     [Fact]
     public async Task Contacts_are_matched_by_external_id_then_email_and_an_external_id_is_attached_to_a_known_email()
     {
-        await using (var db = _database.NewContext())
+        await using (var db = Database.NewContext())
         {
             db.Contacts.Add(new Contact { Email = "known@example.com", CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow });
             await db.SaveChangesAsync(Ct);
@@ -79,7 +72,7 @@ public sealed class IngestInteractionsTests : IAsyncLifetime
         Assert.True(result.Succeeded, string.Join("; ", result.Errors.SelectMany(e => e.Errors).Select(e => e.Message)));
         Assert.Equal(result.Items[0].ContactId, result.Items[1].ContactId);
         Assert.Equal(result.Items[2].ContactId, result.Items[3].ContactId);
-        await using var check = _database.NewContext();
+        await using var check = Database.NewContext();
         var contacts = await check.Contacts.OrderBy(c => c.Id).ToListAsync(Ct);
         Assert.Equal(2, contacts.Count);
         Assert.Equal(("known@example.com", "crm-1"), (contacts[0].Email, contacts[0].ExternalId));
@@ -100,7 +93,7 @@ public sealed class IngestInteractionsTests : IAsyncLifetime
         Assert.False(result.Succeeded);
         Assert.Equal([2, 3, 4], result.Errors.Select(e => e.Line));
         Assert.Equal(["email", "contactId", "externalId"], result.Errors.Select(e => e.Errors.Single().Field));
-        await using var db = _database.NewContext();
+        await using var db = Database.NewContext();
         Assert.Equal(2, await db.Interactions.CountAsync(Ct));
         Assert.Equal(2, await db.Contacts.CountAsync(Ct));
         Assert.False(await db.Contacts.AnyAsync(c => c.Email == "three@example.com", Ct));
@@ -115,7 +108,7 @@ public sealed class IngestInteractionsTests : IAsyncLifetime
 
         Assert.Equal(2_345, result.Accepted);
         Assert.Equal(1_234, result.CreatedContacts);
-        await using var db = _database.NewContext();
+        await using var db = Database.NewContext();
         Assert.Equal(2_345, await db.Inbox.CountAsync(Ct));
     }
 }
