@@ -69,7 +69,7 @@ internal static class IngestBenchmark
     {
         var runs = command == "ingest" ? $" runs={options.Runs}" : "";
         Console.Out.WriteLine($"leadflow-bench {command}: events={options.Events} batch={options.Batch} contacts={options.Contacts}{runs} " +
-            $"format={options.FormatName} seed={options.Seed} cores={Environment.ProcessorCount} gc={(GCSettings.IsServerGC ? "server" : "workstation")} " +
+            $"format={options.FormatName} concurrency={options.Concurrency} seed={options.Seed} cores={Environment.ProcessorCount} gc={(GCSettings.IsServerGC ? "server" : "workstation")} " +
             $"runtime={Environment.Version} started={DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ}");
     }
 
@@ -106,7 +106,7 @@ internal static class IngestBenchmark
                 var (g0, g1, g2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
 
                 Report.Progress($"  LeadFlow: sending {prepared.Bodies.Length} batches ({prepared.BodyBytes / 1048576.0:F0} MB of {options.FormatName}) to {server.Address}");
-                sent = await BatchSender.SendAsync(server, prepared.Bodies, prepared.Counts, options.Format, ct);
+                sent = await BatchSender.SendAsync(server, prepared.Bodies, prepared.Counts, options.Format, options.Concurrency, ct);
 
                 process.Refresh();
                 cpuSeconds = (process.TotalProcessorTime - cpuBefore).TotalSeconds;

@@ -80,7 +80,7 @@ internal static class IngestBreakdown
             try
             {
                 server.BatchLog.Drain();
-                sent = await BatchSender.SendAsync(server, bodies, counts, options.Format, ct);
+                sent = await BatchSender.SendAsync(server, bodies, counts, options.Format, 1, ct);
                 handlerMs = server.BatchLog.Drain();
             }
             finally

@@ -20,6 +20,7 @@ internal static class BenchmarkMain
           --batch N         interactions per request / transaction    (default 10000, at most 100000)
           --contacts N      distinct contact emails events are drawn from (default 50000)
           --runs N          runs, each on fresh data directories      (default 3; ingest only)
+          --concurrency N   batch requests in flight at once          (default 1: one after the other)
           --format F        ndjson | json                             (default ndjson)
           --seed N          seed of the generated data set            (default 20261123)
           --data-root DIR   where the temporary data directories go   (default: the system temp directory)
@@ -85,6 +86,7 @@ internal sealed record BenchOptions
     public int Batch { get; init; } = 10_000;
     public int Contacts { get; init; } = 50_000;
     public int Runs { get; init; } = 3;
+    public int Concurrency { get; init; } = 1;
     public BodyFormat Format { get; init; } = BodyFormat.NdJson;
     public int Seed { get; init; } = 20261123;
     public string DataRoot { get; init; } = Path.GetTempPath();
@@ -117,6 +119,7 @@ internal sealed record BenchOptions
                 "--batch" => options with { Batch = Positive(arg, value) },
                 "--contacts" => options with { Contacts = Positive(arg, value) },
                 "--runs" => options with { Runs = Positive(arg, value) },
+                "--concurrency" => options with { Concurrency = Positive(arg, value) },
                 "--seed" => options with { Seed = Positive(arg, value) },
                 "--format" => options with
                 {

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text;
 using LeadFlow.Core.Storage;
 
 namespace LeadFlow.Core.Interactions;
@@ -59,10 +58,7 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
         // A fixed order keeps concurrent writers (PostgreSQL) from taking the unique-key locks in opposite orders.
         var pending = _byEmail.Values.Concat(_byExternalId.Values).Where(e => e.IsNew).Distinct()
             .OrderBy(e => e.Email, StringComparer.Ordinal).ThenBy(e => e.ExternalId, StringComparer.Ordinal).ToList();
-        foreach (var chunk in pending.Chunk(SqlCommands.RowsPerStatement))
-        {
-            await InsertAsync(chunk, ct);
-        }
+        await InsertAsync(pending, ct);
         var raced = pending.Where(e => e.Id == 0).ToList();
         if (raced.Count > 0)
         {
@@ -146,12 +142,20 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
 
     private async Task LoadAsync(string column, IEnumerable<object> keys, CancellationToken ct)
     {
-        foreach (var chunk in keys.Distinct().Chunk(SqlCommands.RowsPerStatement))
+        foreach (var chunk in keys.Distinct().Chunk(BulkSql.ChunkSize))
         {
-            await using var command = SqlCommands.Create(connection, tx);
-            var sql = new StringBuilder($"SELECT id, email, external_id FROM contacts WHERE {column} IN ");
-            SqlCommands.AppendList(command, sql, chunk);
-            command.CommandText = sql.ToString();
+            var json = BulkSql.Json(chunk, (w, key) =>
+            {
+                if (key is long id)
+                {
+                    w.WriteNumberValue(id);
+                }
+                else
+                {
+                    w.WriteStringValue((string)key);
+                }
+            });
+            await using var command = BulkSql.Command(connection, tx, BulkSql.For(connection).SelectContacts(column), json);
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -165,24 +169,27 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
         }
     }
 
-    private async Task InsertAsync(Entry[] chunk, CancellationToken ct)
+    private async Task InsertAsync(List<Entry> entries, CancellationToken ct)
     {
-        await using var command = SqlCommands.Create(connection, tx);
-        var sql = new StringBuilder("INSERT INTO contacts (email, external_id, custom_fields, created_at, updated_at) VALUES");
-        foreach (var entry in chunk)
+        foreach (var chunk in entries.Chunk(BulkSql.ChunkSize))
         {
-            SqlCommands.AppendRow(command, sql, entry.Email, entry.ExternalId, "{}", now, now);
-        }
-        sql.Append(" ON CONFLICT DO NOTHING RETURNING id, email, external_id");
-        command.CommandText = sql.ToString();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            var entry = reader.IsDBNull(2) ? _byEmail[reader.GetString(1)] : _byExternalId[reader.GetString(2)];
-            entry.Id = reader.GetInt64(0);
-            entry.IsNew = false;
-            _byId[entry.Id] = entry;
-            Created++;
+            var json = BulkSql.Json(chunk, (w, entry) =>
+            {
+                w.WriteStartObject();
+                w.WriteString("email", entry.Email);
+                w.WriteString("externalId", entry.ExternalId);
+                w.WriteEndObject();
+            });
+            await using var command = BulkSql.Command(connection, tx, BulkSql.For(connection).InsertContacts, json, now);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var entry = reader.IsDBNull(2) ? _byEmail[reader.GetString(1)] : _byExternalId[reader.GetString(2)];
+                entry.Id = reader.GetInt64(0);
+                entry.IsNew = false;
+                _byId[entry.Id] = entry;
+                Created++;
+            }
         }
     }
 
@@ -218,14 +225,8 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
 
     private async Task<bool> AttachExternalIdAsync(Entry entry, CancellationToken ct)
     {
-        await using var command = SqlCommands.Create(connection, tx);
-        var sql = new StringBuilder("UPDATE contacts SET external_id = ");
-        SqlCommands.AppendList(command, sql, [entry.ExternalId]);
-        sql.Append(", updated_at = ");
-        SqlCommands.AppendList(command, sql, [now]);
-        sql.Append(" WHERE external_id IS NULL AND id = ");
-        SqlCommands.AppendList(command, sql, [entry.Id]);
-        command.CommandText = sql.ToString();
+        await using var command = BulkSql.Command(connection, tx,
+            "UPDATE contacts SET external_id = @p0, updated_at = @p1 WHERE id = @p2 AND external_id IS NULL", entry.ExternalId!, now, entry.Id);
         return await command.ExecuteNonQueryAsync(ct) == 1;
     }
 

@@ -1,5 +1,5 @@
 using System.Data.Common;
-using System.Text;
+using System.Text.Json;
 using LeadFlow.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -32,7 +32,7 @@ public sealed record IngestResult(IReadOnlyList<IngestedItem> Items, IReadOnlyLi
 /// 500 events, <c>ON CONFLICT DO NOTHING</c> to make duplicates (also those racing in from another request) a
 /// non-event. The SQL is the dialect SQLite and PostgreSQL share.
 /// </remarks>
-public sealed class IngestInteractions(LeadFlowDbContext db, TimeProvider clock)
+public sealed class IngestInteractions(LeadFlowDbContext db, WriteGate gate, TimeProvider clock)
 {
     private const int MaxAttempts = 4;
 
@@ -42,6 +42,7 @@ public sealed class IngestInteractions(LeadFlowDbContext db, TimeProvider clock)
         {
             try
             {
+                using var turn = await gate.EnterAsync(ct);
                 return await TryHandleAsync(items, ct);
             }
             catch (DbException ex) when (IsTransient(ex) && attempt < MaxAttempts)
@@ -83,19 +84,48 @@ public sealed class IngestInteractions(LeadFlowDbContext db, TimeProvider clock)
             }
         }
 
+        var sql = BulkSql.For(connection);
+        var received = sql.Timestamp(now);
         var stored = new Dictionary<(string, string), long>(firsts.Count);
-        foreach (var chunk in firsts.Chunk(SqlCommands.RowsPerStatement))
+        foreach (var rows in firsts.Chunk(BulkSql.ChunkSize))
         {
-            await InsertInteractionsAsync(connection, tx, chunk, contacts, now, stored, ct);
+            var json = BulkSql.Json(rows, (w, i) =>
+            {
+                w.WriteStartObject();
+                w.WriteString("s", i.Source);
+                w.WriteString("e", i.EventId);
+                w.WriteNumber("c", contacts.IdOf(i));
+                w.WriteString("t", i.Type);
+                WriteOptional(w, "ch", i.Channel);
+                WriteOptional(w, "ca", i.Campaign);
+                WriteOptional(w, "a", i.Asset);
+                WriteOptional(w, "u", i.Url);
+                w.WriteString("o", sql.Timestamp(i.OccurredAt));
+                w.WriteString("r", received);
+                WriteOptional(w, "p", i.Properties);
+                w.WriteEndObject();
+            });
+            await using var command = BulkSql.Command(connection, tx, sql.InsertInteractions, json);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                stored[(reader.GetString(1), reader.GetString(2))] = reader.GetInt64(0);
+            }
         }
-        var inbox = firsts
-            .Where(i => stored.ContainsKey((i.Source, i.EventId)))
-            .Select(i => (InteractionId: stored[(i.Source, i.EventId)], ContactId: contacts.IdOf(i)))
-            .OrderBy(r => r.InteractionId)
-            .ToList();
-        foreach (var chunk in inbox.Chunk(SqlCommands.RowsPerStatement))
+
+        // Inbox rows in arrival order: the processor takes them in id order, which keeps each contact's events in order.
+        var entries = firsts.Where(i => stored.ContainsKey((i.Source, i.EventId))).ToList();
+        foreach (var rows in entries.Chunk(BulkSql.ChunkSize))
         {
-            await InsertInboxAsync(connection, tx, chunk, now, ct);
+            var json = BulkSql.Json(rows, (w, i) =>
+            {
+                w.WriteStartObject();
+                w.WriteNumber("i", stored[(i.Source, i.EventId)]);
+                w.WriteNumber("c", contacts.IdOf(i));
+                w.WriteEndObject();
+            });
+            await using var command = BulkSql.Command(connection, tx, sql.InsertInbox, json, now);
+            await command.ExecuteNonQueryAsync(ct);
         }
         await transaction.CommitAsync(ct);
 
@@ -107,34 +137,11 @@ public sealed class IngestInteractions(LeadFlowDbContext db, TimeProvider clock)
         return new IngestResult(results, [], contacts.Created);
     }
 
-    private static async Task InsertInteractionsAsync(DbConnection connection, DbTransaction tx, InteractionInput[] chunk,
-        ContactResolver contacts, DateTime now, Dictionary<(string, string), long> stored, CancellationToken ct)
+    private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)
     {
-        await using var command = SqlCommands.Create(connection, tx);
-        var sql = new StringBuilder("INSERT INTO interactions (source, event_id, contact_id, type, channel, campaign, asset, url, occurred_at, received_at, properties) VALUES");
-        foreach (var i in chunk)
+        if (value is not null)
         {
-            SqlCommands.AppendRow(command, sql, i.Source, i.EventId, contacts.IdOf(i), i.Type, i.Channel, i.Campaign, i.Asset, i.Url, i.OccurredAt, now, i.Properties);
+            writer.WriteString(name, value);
         }
-        sql.Append(" ON CONFLICT (source, event_id) DO NOTHING RETURNING id, source, event_id");
-        command.CommandText = sql.ToString();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            stored[(reader.GetString(1), reader.GetString(2))] = reader.GetInt64(0);
-        }
-    }
-
-    private static async Task InsertInboxAsync(DbConnection connection, DbTransaction tx,
-        (long InteractionId, long ContactId)[] chunk, DateTime now, CancellationToken ct)
-    {
-        await using var command = SqlCommands.Create(connection, tx);
-        var sql = new StringBuilder("INSERT INTO inbox (interaction_id, contact_id, enqueued_at) VALUES");
-        foreach (var (interactionId, contactId) in chunk)
-        {
-            SqlCommands.AppendRow(command, sql, interactionId, contactId, now);
-        }
-        command.CommandText = sql.ToString();
-        await command.ExecuteNonQueryAsync(ct);
     }
 }

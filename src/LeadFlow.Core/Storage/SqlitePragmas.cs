@@ -6,11 +6,13 @@ namespace LeadFlow.Core.Storage;
 /// <summary>
 /// Per-connection SQLite settings. <c>synchronous=FULL</c> makes a commit durable on disk before LeadFlow answers
 /// 2xx (WAL mode itself is set once, by <see cref="DatabaseInitializer"/>, and persists in the file); a 64 MiB page
-/// cache keeps the unique indexes of large tables in memory.
+/// cache keeps the unique indexes of large tables in memory. Automatic checkpoints are off: SQLite would run them
+/// inside whichever commit crosses the threshold, on a request's time; <see cref="WalCheckpointer"/> runs them in
+/// the background instead.
 /// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
-    private const string Pragmas = "PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=ON;";
+    private const string Pragmas = "PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=ON;";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 

@@ -39,6 +39,8 @@ public static class StorageRegistration
         });
 
         services.AddScoped<DatabaseInitializer>();
+        services.AddSingleton<WriteGate>();
+        services.AddHostedService<WalCheckpointer>();
         services.AddScoped<ApiKeyStore>();
         services.AddScoped<UpsertContact>();
         services.AddScoped<UpsertAccount>();

@@ -314,8 +314,6 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ContactId");
-
                     b.HasIndex("InteractionId");
 
                     b.ToTable("inbox");

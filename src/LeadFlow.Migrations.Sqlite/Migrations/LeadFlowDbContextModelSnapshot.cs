@@ -298,8 +298,6 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ContactId");
-
                     b.HasIndex("InteractionId");
 
                     b.ToTable("inbox");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LeadFlow.Core.Storage;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Data.Sqlite;
@@ -27,6 +28,9 @@ internal sealed class ExceptionProblems(IProblemDetailsService problems, ILogger
                 Problem.Details(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", ProblemTypes.UnsupportedMediaType, bad.Message),
             BadHttpRequestException bad =>
                 Problem.Details(bad.StatusCode, "Bad request", ProblemTypes.BadRequest, bad.Message),
+            // SQLite's single writer was taken for too long (SQLITE_BUSY / SQLITE_LOCKED, or LeadFlow's write gate).
+            DatabaseBusyException or SqliteException { SqliteErrorCode: 5 or 6 } or DbUpdateException { InnerException: SqliteException { SqliteErrorCode: 5 or 6 } } =>
+                Busy(context),
             DbUpdateException { InnerException: SqliteException { SqliteErrorCode: 19 } or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } } =>
                 Problem.Details(StatusCodes.Status409Conflict, "Conflict", ProblemTypes.Conflict,
                     "Another request changed the same record at the same time (a unique value is taken). Retry the request."),
@@ -40,6 +44,13 @@ internal sealed class ExceptionProblems(IProblemDetailsService problems, ILogger
         }
         context.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static ProblemDetails Busy(HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = "2";
+        return Problem.Details(StatusCodes.Status503ServiceUnavailable, "Busy", ProblemTypes.Busy,
+            "The database is busy with other writes. Nothing of this request was stored; retry it after the Retry-After delay.");
     }
 
     /// <summary>System.Text.Json's messages name CLR types; integrators need the JSON field and the reason.</summary>

@@ -14,6 +14,7 @@ internal static class ProblemTypes
     public const string BadRequest = "urn:leadflow:problem:bad-request";
     public const string Internal = "urn:leadflow:problem:internal";
     public const string MethodNotAllowed = "urn:leadflow:problem:method-not-allowed";
+    public const string Busy = "urn:leadflow:problem:busy";
 
     /// <summary>
     /// Gives the problems the framework writes itself (validation, bare status codes) LeadFlow's stable types instead
@@ -37,6 +38,7 @@ internal static class ProblemTypes
             StatusCodes.Status409Conflict => Conflict,
             StatusCodes.Status413PayloadTooLarge => PayloadTooLarge,
             StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType,
+            StatusCodes.Status503ServiceUnavailable => Busy,
             _ => Internal,
         };
     }

@@ -1,6 +1,8 @@
 using LeadFlow.Core.Contacts;
 using LeadFlow.Core.Interactions;
+using LeadFlow.Core.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace LeadFlow.Core.Tests.Interactions;
 
@@ -21,7 +23,7 @@ public sealed class IngestInteractionsTests : DatabaseTest
     private async Task<IngestResult> IngestAsync(params InteractionInput[] items)
     {
         await using var db = Database.NewContext();
-        return await new IngestInteractions(db, Database.Clock).HandleAsync(items, Ct);
+        return await new IngestInteractions(db, new WriteGate(Options.Create(new StorageOptions())), Database.Clock).HandleAsync(items, Ct);
     }
 
     [Fact]

@@ -223,11 +223,6 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
                 column: "updated_at");
 
             migrationBuilder.CreateIndex(
-                name: "IX_inbox_contact_id",
-                table: "inbox",
-                column: "contact_id");
-
-            migrationBuilder.CreateIndex(
                 name: "IX_inbox_interaction_id",
                 table: "inbox",
                 column: "interaction_id");
