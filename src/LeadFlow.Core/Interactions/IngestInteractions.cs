@@ -28,9 +28,9 @@ public sealed record IngestResult(IReadOnlyList<IngestedItem> Items, IReadOnlyLi
 /// (source, event id), and writes each new interaction together with its inbox row.
 /// </summary>
 /// <remarks>
-/// The hot path of ingestion, so it is set-based SQL rather than change tracking: a few multi-row statements per
-/// 500 events, <c>ON CONFLICT DO NOTHING</c> to make duplicates (also those racing in from another request) a
-/// non-event. The SQL is the dialect SQLite and PostgreSQL share.
+/// The hot path of ingestion, so it is set-based SQL rather than change tracking: one statement per table and
+/// 1,000 events (see <see cref="BulkSql"/>), <c>ON CONFLICT DO NOTHING</c> to make duplicates (also those racing in
+/// from another request) a non-event. On SQLite, writers take turns at the <see cref="WriteGate"/>.
 /// </remarks>
 public sealed class IngestInteractions(LeadFlowDbContext db, WriteGate gate, TimeProvider clock)
 {

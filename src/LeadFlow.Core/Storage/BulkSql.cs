@@ -19,10 +19,6 @@ internal sealed class BulkSql
     /// <summary>Rows per statement: large enough to amortise each execution, small enough to keep the JSON modest.</summary>
     public const int ChunkSize = 1000;
 
-    private BulkSql(string provider) => Provider = provider;
-
-    public string Provider { get; }
-
     /// <summary>Contacts whose <c>column</c> is in the JSON array <c>@p0</c>. Returns id, email, external_id.</summary>
     public required Func<string, string> SelectContacts { get; init; }
 
@@ -40,7 +36,7 @@ internal sealed class BulkSql
 
     public static BulkSql For(DbConnection connection) => connection is SqliteConnection ? Sqlite : PostgreSql;
 
-    private static readonly BulkSql Sqlite = new("sqlite")
+    private static readonly BulkSql Sqlite = new()
     {
         SelectContacts = column => $"SELECT id, email, external_id FROM contacts WHERE {column} IN (SELECT value FROM json_each(@p0))",
         // "WHERE true" separates SELECT from the upsert clause, as SQLite's grammar requires.
@@ -61,7 +57,7 @@ internal sealed class BulkSql
         Timestamp = at => at.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture),
     };
 
-    private static readonly BulkSql PostgreSql = new("postgresql")
+    private static readonly BulkSql PostgreSql = new()
     {
         SelectContacts = column => column == "id"
             ? "SELECT id, email, external_id FROM contacts WHERE id IN (SELECT value::bigint FROM json_array_elements_text(@p0::json))"
