@@ -384,7 +384,7 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ContactId", "OccurredAt");
+                    b.HasIndex("ContactId");
 
                     b.HasIndex("Source", "EventId")
                         .IsUnique();

@@ -366,7 +366,7 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ContactId", "OccurredAt");
+                    b.HasIndex("ContactId");
 
                     b.HasIndex("Source", "EventId")
                         .IsUnique();

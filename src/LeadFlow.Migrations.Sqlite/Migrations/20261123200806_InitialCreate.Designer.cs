@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace LeadFlow.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(LeadFlowDbContext))]
-    [Migration("20261123193038_InitialCreate")]
+    [Migration("20261123200806_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -369,7 +369,7 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ContactId", "OccurredAt");
+                    b.HasIndex("ContactId");
 
                     b.HasIndex("Source", "EventId")
                         .IsUnique();

@@ -226,9 +226,9 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                 column: "interaction_id");
 
             migrationBuilder.CreateIndex(
-                name: "IX_interactions_contact_id_occurred_at",
+                name: "IX_interactions_contact_id",
                 table: "interactions",
-                columns: new[] { "contact_id", "occurred_at" });
+                column: "contact_id");
 
             migrationBuilder.CreateIndex(
                 name: "IX_interactions_source_event_id",

@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace LeadFlow.Migrations.PostgreSql.Migrations
 {
     [DbContext(typeof(LeadFlowDbContext))]
-    [Migration("20261123193044_InitialCreate")]
+    [Migration("20261123200816_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -387,7 +387,7 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ContactId", "OccurredAt");
+                    b.HasIndex("ContactId");
 
                     b.HasIndex("Source", "EventId")
                         .IsUnique();
