@@ -60,9 +60,9 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
             .OrderBy(e => e.Email, StringComparer.Ordinal).ThenBy(e => e.ExternalId, StringComparer.Ordinal).ToList();
         await InsertAsync(pending, ct);
         var raced = pending.Where(e => e.Id == 0).ToList();
-        if (raced.Count > 0)
+        if (raced.Count > 0 && await ResolveRacedAsync(raced, items, ct) is { Count: > 0 } racedErrors)
         {
-            return await ResolveRacedAsync(raced, items, ct);
+            return racedErrors;
         }
         foreach (var entry in _byExternalId.Values.Where(e => e.AttachExternalId).Distinct())
         {
