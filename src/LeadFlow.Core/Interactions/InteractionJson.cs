@@ -16,9 +16,6 @@ public static class InteractionJson
     /// <summary>How far ahead of the server clock an occurredAt may be (client clock skew).</summary>
     public static readonly TimeSpan MaxFutureSkew = TimeSpan.FromHours(1);
 
-    public static readonly IReadOnlyList<string> WellKnownTypes =
-        ["page_view", "email_open", "email_click", "form_submit", "download", "webinar_attended", "search", "unsubscribe"];
-
     /// <remarks>The document is parsed over <paramref name="json"/> without copying; it is not kept.</remarks>
     public static bool TryParse(ReadOnlyMemory<byte> json, int line, DateTime now, out InteractionInput? input, out LineError? error)
     {

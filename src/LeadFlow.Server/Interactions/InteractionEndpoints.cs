@@ -41,12 +41,12 @@ internal static class InteractionEndpoints
         await request.Body.CopyToAsync(body, ct);
         if (!InteractionJson.TryParse(body.GetBuffer().AsMemory(0, (int)body.Length), 1, clock.GetUtcNow().UtcDateTime, out var input, out var error))
         {
-            return Problem.Invalid(error!.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
+            return Invalid(error!.Errors);
         }
         var result = await ingest.HandleAsync([input!], ct);
         if (!result.Succeeded)
         {
-            return Problem.Invalid(result.Errors.SelectMany(e => e.Errors).GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
+            return Invalid(result.Errors.SelectMany(e => e.Errors));
         }
         var item = result.Items[0];
         if (item.InteractionId is { } id)
@@ -105,6 +105,10 @@ internal static class InteractionEndpoints
             read.Items.Count, result.Accepted, result.Duplicates, result.CreatedContacts,
             result.Items.Where(i => i.Duplicate).Select(i => new DuplicateLine(i.Line, i.Source, i.EventId)).ToList()));
     }
+
+    /// <summary>A single event's field errors as a validation problem, one entry per field.</summary>
+    private static ValidationProblem Invalid(IEnumerable<FieldError> errors) =>
+        Problem.Invalid(errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
 
     private static ProblemHttpResult BadLines(IReadOnlyList<LineError> errors, int badLines, int lines) =>
         TypedResults.Problem(
