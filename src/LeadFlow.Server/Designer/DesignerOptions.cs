@@ -9,9 +9,11 @@ internal sealed class DesignerOptions
 
     /// <summary>
     /// On a start with no user in the database, create the user <c>admin</c> with a random password and print the
-    /// password once to standard output. Turn off where users are provisioned with <c>leadflow users create</c>.
+    /// password once to standard output. Unset, it follows <c>Security:BootstrapAdminKey</c> (on by default): one
+    /// switch turns off every first-start credential where they are provisioned with the CLI instead
+    /// (<c>leadflow users create</c>).
     /// </summary>
-    public bool BootstrapAdminUser { get; set; } = true;
+    public bool? BootstrapAdminUser { get; set; }
 
     /// <summary>How long a sign-in lasts without activity; each request within it extends it (sliding).</summary>
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]

@@ -20,6 +20,7 @@ internal static class LoginPage
               <meta charset="utf-8">
               <meta name="viewport" content="width=device-width, initial-scale=1">
               <title>Sign in · LeadFlow</title>
+              <link rel="icon" href="data:,">
               <style>
                 body { margin: 0; min-height: 100vh; display: flex; align-items: center; justify-content: center;
                        font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", sans-serif; background: #f3f4f6; color: #111827; }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using LeadFlow.Core.Users;
+using LeadFlow.Server.Auth;
 using Microsoft.Extensions.Options;
 
 namespace LeadFlow.Server.Designer;
@@ -8,13 +9,17 @@ namespace LeadFlow.Server.Designer;
 /// On a start with no user in the database, creates the user <c>admin</c> with a random password and prints it once,
 /// so that a fresh install's designer can be signed in to. Registered after the startup tasks that migrate.
 /// </summary>
-internal sealed class UserBootstrap(IServiceScopeFactory scopes, IOptions<DesignerOptions> options, ILogger<UserBootstrap> log) : IHostedService
+internal sealed class UserBootstrap(
+    IServiceScopeFactory scopes,
+    IOptions<DesignerOptions> options,
+    IOptions<SecurityOptions> security,
+    ILogger<UserBootstrap> log) : IHostedService
 {
     public const string AdminName = "admin";
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!options.Value.BootstrapAdminUser)
+        if (!(options.Value.BootstrapAdminUser ?? security.Value.BootstrapAdminKey))
         {
             return;
         }
