@@ -8,8 +8,9 @@ namespace LeadFlow.Server.ElsaApi;
 /// The serializer settings of the whole <c>/v1</c> surface, in Elsa 2's wire conventions (contract §1): camelCase
 /// property names, dictionary keys exactly as stored (<c>expressions</c> keys such as <c>Literal</c> stay PascalCase),
 /// null values omitted, ordinary enums as their member names, <c>[Flags]</c> enums (activity <c>traits</c>) as numbers,
-/// and no reference metadata (<c>$id</c>/<c>$ref</c>). Incoming JSON is never trusted for types: System.Text.Json
-/// ignores <c>$type</c> unless polymorphism is declared, and nothing here declares it.
+/// instants as UTC ISO-8601 with a <c>Z</c>, and no reference metadata (<c>$id</c>/<c>$ref</c>). Incoming JSON is
+/// never trusted for types: System.Text.Json ignores <c>$type</c> unless polymorphism is declared, and nothing here
+/// declares it.
 /// </summary>
 /// <remarks>
 /// These settings are configured explicitly here and passed to every <c>/v1</c> result, instead of the app-wide HTTP
@@ -37,6 +38,7 @@ internal static class ElsaJson
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
         };
         options.Converters.Add(new ElsaEnumConverter());
+        options.Converters.Add(new ElsaInstantConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

@@ -57,6 +57,15 @@ public sealed class ElsaJsonTests
         Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<Body>($$"""{"persistenceBehavior":{{value}}}""", ElsaJson.Options));
     }
 
+    [Theory]
+    [InlineData("2024-03-01T10:15:00+00:00", "\"2024-03-01T10:15:00Z\"")]
+    [InlineData("2023-05-15T11:41:02.1234567+02:00", "\"2023-05-15T09:41:02.1234567Z\"")]
+    [InlineData("2023-05-15T09:41:02.1200000Z", "\"2023-05-15T09:41:02.12Z\"")]
+    public void Instants_are_utc_with_a_z_and_no_trailing_zeros(string value, string expected)
+    {
+        Assert.Equal(expected, JsonSerializer.Serialize(DateTimeOffset.Parse(value, System.Globalization.CultureInfo.InvariantCulture), ElsaJson.Options));
+    }
+
     [Fact]
     public void Type_metadata_in_incoming_json_is_ignored()
     {
