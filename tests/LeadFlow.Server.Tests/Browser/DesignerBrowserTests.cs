@@ -91,6 +91,31 @@ public sealed class DesignerBrowserTests
     }
 
     [Fact]
+    public async Task The_studios_logout_menu_ends_the_session_even_from_a_deep_link()
+    {
+        await using var studio = await StudioSession.StartAsync(nameof(The_studios_logout_menu_ends_the_session_even_from_a_deep_link));
+        await studio.SignInAsync("ana", UserRole.ProcessOwner);
+        var page = studio.Page;
+        await page.GotoAsync(studio.Url("/designer/workflow-definitions"));
+        await page.Locator("elsa-studio-workflow-definitions-list.hydrated table").WaitForAsync();
+
+        await page.Locator("elsa-user-context-menu button", new() { HasText = "ana" }).ClickAsync();
+        await page.Locator("elsa-user-context-menu [role=menu] a", new() { HasText = "logout" }).WaitForAsync();
+        // The menu fades and scales in (100 ms); wait for the end of the transition before the screenshot.
+        await page.WaitForFunctionAsync("() => { const m = document.querySelector('elsa-user-context-menu [role=menu]')?.parentElement; " +
+            "if (!m) return false; const s = getComputedStyle(m); return s.opacity === '1' && (s.transform === 'none' || s.transform === 'matrix(1, 0, 0, 1, 0, 0)'); }");
+        await studio.ScreenshotAsync("user-menu");
+        // The studio navigates to "v1/ElsaAuthentication/logout" relative to the page, here under /designer/.
+        await page.Locator("elsa-user-context-menu [role=menu] a", new() { HasText = "logout" }).ClickAsync();
+        await page.WaitForURLAsync(studio.Url("/account/login"));
+        await studio.ScreenshotAsync("logged-out");
+
+        await page.GotoAsync(studio.Url("/designer/"));
+        Assert.StartsWith(studio.Url("/account/login"), page.Url);
+        studio.AssertNoErrors();
+    }
+
+    [Fact]
     public async Task A_read_only_user_sees_the_studio_but_cannot_save()
     {
         await using var studio = await StudioSession.StartAsync(nameof(A_read_only_user_sees_the_studio_but_cannot_save));
