@@ -11,6 +11,7 @@ var root = new RootCommand("LeadFlow: an open-source lead-management server. Wit
 root.SetAction((parse, ct) => ServeCommand.RunAsync(args, parse, ct));
 root.Subcommands.Add(ServeCommand.Create(args));
 root.Subcommands.Add(KeysCommand.Create());
+root.Subcommands.Add(UsersCommand.Create());
 root.Subcommands.Add(MigrateCommand.Create());
 
 // The host handles SIGTERM/Ctrl+C itself (graceful shutdown); System.CommandLine must not cut it short.

@@ -14,6 +14,7 @@ internal static class BenchmarkMain
 
           ingest     Batch ingestion over loopback HTTP vs. a raw SQLite baseline, per run and as a median.
           breakdown  Where one batch's time goes: body parsing, database work, HTTP end to end (profiling aid).
+          designer   "Designer ready" from a cold browser load on loopback (Debian's Chromium; --runs only).
 
         Options (both commands):
           --events N        interactions per run                      (default 1000000)
@@ -59,6 +60,7 @@ internal static class BenchmarkMain
         {
             "ingest" => await IngestBenchmark.RunAsync(options, cancel.Token),
             "breakdown" => await IngestBreakdown.RunAsync(options, cancel.Token),
+            "designer" => await DesignerReadyBenchmark.RunAsync(options, cancel.Token),
             _ => await UnknownAsync(args[0]),
         };
     }

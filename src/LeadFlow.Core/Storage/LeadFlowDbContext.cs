@@ -4,6 +4,7 @@ using LeadFlow.Core.ApiKeys;
 using LeadFlow.Core.Consent;
 using LeadFlow.Core.Contacts;
 using LeadFlow.Core.Interactions;
+using LeadFlow.Core.Users;
 using Microsoft.EntityFrameworkCore;
 
 namespace LeadFlow.Core.Storage;
@@ -17,6 +18,7 @@ public sealed class LeadFlowDbContext(DbContextOptions<LeadFlowDbContext> option
     public DbSet<InboxEntry> Inbox => Set<InboxEntry>();
     public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<User> Users => Set<User>();
 
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 

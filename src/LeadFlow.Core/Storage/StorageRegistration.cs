@@ -3,6 +3,8 @@ using LeadFlow.Core.ApiKeys;
 using LeadFlow.Core.Consent;
 using LeadFlow.Core.Contacts;
 using LeadFlow.Core.Interactions;
+using LeadFlow.Core.Users;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -42,6 +44,8 @@ public static class StorageRegistration
         services.AddSingleton<WriteGate>();
         services.AddHostedService<WalCheckpointer>();
         services.AddScoped<ApiKeyStore>();
+        services.AddScoped<UserStore>();
+        services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         services.AddScoped<UpsertContact>();
         services.AddScoped<UpsertAccount>();
         services.AddScoped<LinkContactAccount>();

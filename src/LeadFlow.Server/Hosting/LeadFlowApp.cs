@@ -6,6 +6,8 @@ using LeadFlow.Server.ApiKeys;
 using LeadFlow.Server.Auth;
 using LeadFlow.Server.Consent;
 using LeadFlow.Server.Contacts;
+using LeadFlow.Server.Designer;
+using LeadFlow.Server.ElsaApi;
 using LeadFlow.Server.Interactions;
 using LeadFlow.Server.Problems;
 using Microsoft.Extensions.Options;
@@ -49,6 +51,8 @@ internal static class LeadFlowApp
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
         });
         services.AddLeadFlowAuth();
+        // Designer users (cookie sessions, separate from /api's keys); registered after StartupTasks, which migrates.
+        services.AddDesignerAuth();
         services.AddLeadFlowOpenApi();
         services.AddLeadFlowHealthChecks();
         return services;
@@ -69,6 +73,10 @@ internal static class LeadFlowApp
         app.MapInteractions();
         app.MapConsent();
         app.MapApiKeys();
+        // The Elsa 2 Studio at /designer, its sign-in pages, and the /v1 API it talks to.
+        app.MapAccount();
+        app.MapDesigner();
+        app.MapElsaApi();
         return app;
     }
 }

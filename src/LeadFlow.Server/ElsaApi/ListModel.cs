@@ -1,0 +1,4 @@
+namespace LeadFlow.Server.ElsaApi;
+
+/// <summary>Elsa 2's unpaged <c>{ "items": [...] }</c> wrapper (the version history).</summary>
+internal sealed record ListModel<T>(IReadOnlyList<T> Items);

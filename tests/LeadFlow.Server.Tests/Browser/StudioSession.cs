@@ -1,0 +1,152 @@
+using System.Collections.Concurrent;
+using LeadFlow.Core.Users;
+using Microsoft.Playwright;
+
+namespace LeadFlow.Server.Tests.Browser;
+
+/// <summary>
+/// One browser page against a fresh <see cref="LoopbackServer"/>, recording what a person would not see: console
+/// errors, uncaught page errors, failed or non-2xx <c>/v1</c> requests, and any request that leaves the machine. Each
+/// step's screenshot goes to <c>TestResults/screenshots/{test}/</c> in the repository (look at them).
+/// </summary>
+public sealed class StudioSession : IAsyncDisposable
+{
+    public const string Password = "correct horse battery staple";
+
+    private readonly IPlaywright _playwright;
+    private readonly IBrowser _browser;
+    private readonly IBrowserContext _context;
+    private readonly string _screenshots;
+    private int _step;
+
+    private StudioSession(LoopbackServer server, IPlaywright playwright, IBrowser browser, IBrowserContext context, IPage page, string screenshots)
+    {
+        Server = server;
+        _playwright = playwright;
+        _browser = browser;
+        _context = context;
+        Page = page;
+        _screenshots = screenshots;
+    }
+
+    public LoopbackServer Server { get; }
+    public IPage Page { get; }
+    public ConcurrentQueue<string> ConsoleErrors { get; } = new();
+    public ConcurrentQueue<string> PageErrors { get; } = new();
+    public ConcurrentQueue<string> FailedRequests { get; } = new();
+    public ConcurrentQueue<string> ApiRequests { get; } = new();
+    public ConcurrentQueue<string> ForeignRequests { get; } = new();
+
+    public static async Task<StudioSession> StartAsync(string testName)
+    {
+        var server = await LoopbackServer.StartAsync();
+        try
+        {
+            var (playwright, browser) = await Chromium.LaunchAsync();
+            var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
+            context.SetDefaultTimeout(20_000);
+            var page = await context.NewPageAsync();
+            var screenshots = Path.Combine(RepositoryRoot(), "TestResults", "screenshots", testName);
+            if (Directory.Exists(screenshots))
+            {
+                Directory.Delete(screenshots, recursive: true);
+            }
+            Directory.CreateDirectory(screenshots);
+            var session = new StudioSession(server, playwright, browser, context, page, screenshots);
+            session.Watch();
+            return session;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Creates a user and signs in through the login form, which lands on the studio's home page.</summary>
+    public async Task SignInAsync(string name, UserRole role)
+    {
+        await Server.CreateUserAsync(name, role, Password);
+        await Page.GotoAsync(Url("/account/login"));
+        await Page.FillAsync("#name", name);
+        await Page.FillAsync("#password", Password);
+        await Page.ClickAsync("button[type=submit]");
+        await Page.WaitForURLAsync(Url("/designer/"));
+    }
+
+    public string Url(string path) => new Uri(Server.Address, path).ToString();
+
+    /// <summary>Saves a full-page screenshot as the next numbered step.</summary>
+    public async Task<string> ScreenshotAsync(string name)
+    {
+        var path = Path.Combine(_screenshots, $"{++_step:00}-{name}.png");
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        return path;
+    }
+
+    /// <summary>
+    /// Asserts a clean run: no console or page errors (except those containing one of <paramref name="expectedConsoleErrors"/>),
+    /// no failed request, nothing fetched from elsewhere.
+    /// </summary>
+    public void AssertNoErrors(params string[] expectedConsoleErrors)
+    {
+        var unexpected = ConsoleErrors.Where(e => !expectedConsoleErrors.Any(x => e.Contains(x, StringComparison.Ordinal))).ToList();
+        Assert.True(unexpected.Count == 0, "Console errors:\n" + string.Join("\n", unexpected));
+        Assert.True(PageErrors.IsEmpty, "Uncaught page errors:\n" + string.Join("\n", PageErrors));
+        Assert.True(FailedRequests.IsEmpty, "Failed requests:\n" + string.Join("\n", FailedRequests));
+        Assert.True(ForeignRequests.IsEmpty, "Requests that left the machine:\n" + string.Join("\n", ForeignRequests));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _context.DisposeAsync();
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await Server.DisposeAsync();
+    }
+
+    private void Watch()
+    {
+        Page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                ConsoleErrors.Enqueue($"{message.Text} ({message.Location})");
+            }
+        };
+        Page.PageError += (_, error) => PageErrors.Enqueue(error);
+        Page.RequestFailed += (_, request) => FailedRequests.Enqueue($"{request.Method} {request.Url}: {request.Failure}");
+        Page.Request += (_, request) =>
+        {
+            var url = new Uri(request.Url);
+            if (url.Scheme is "http" or "https" && url.Authority != Server.Address.Authority)
+            {
+                ForeignRequests.Enqueue($"{request.Method} {request.Url}");
+            }
+        };
+        Page.Response += (_, response) =>
+        {
+            var url = new Uri(response.Url);
+            if (url.AbsolutePath.StartsWith("/v1/", StringComparison.Ordinal))
+            {
+                ApiRequests.Enqueue($"{response.Request.Method} {url.PathAndQuery} -> {response.Status}");
+            }
+            if (response.Status >= 400 && url.Authority == Server.Address.Authority && url.AbsolutePath != "/account/login")
+            {
+                FailedRequests.Enqueue($"{response.Request.Method} {url.PathAndQuery} -> {response.Status}");
+            }
+        };
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "LeadFlow.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException($"No LeadFlow.sln above {AppContext.BaseDirectory}.");
+    }
+}
