@@ -61,7 +61,7 @@ public sealed class ActivityExecutionContext
 
     /// <summary>Opens a variable scope owned by this activity; when the branch it schedules completes, this activity runs again.</summary>
     public void CreateScope(IReadOnlyDictionary<string, object?>? variables = null) =>
-        Execution.Instance.Scopes.Add(new ActivityScope(ActivityId, variables?.ToDictionary(p => p.Key, p => WorkflowValues.Normalize(p.Value), StringComparer.Ordinal) ?? new(StringComparer.Ordinal)));
+        Execution.Instance.Scopes.Add(new ActivityScope(ActivityId, variables?.ToDictionary(p => p.Key, p => WorkflowValues.Normalize(p.Value), StringComparer.Ordinal) ?? new(StringComparer.Ordinal), WorkflowValues.Clone(Input)));
 
     public bool HasOwnScope => Execution.Instance.Scopes.Exists(s => s.ActivityId == ActivityId);
 

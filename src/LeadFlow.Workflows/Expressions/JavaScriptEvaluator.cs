@@ -196,7 +196,7 @@ public sealed class JavaScriptEvaluator(JavaScriptLimits limits) : IExpressionEv
         if (value.IsNumber())
         {
             var number = value.AsNumber();
-            return double.IsFinite(number) && number == Math.Floor(number) && Math.Abs(number) < 9_007_199_254_740_992d ? (long)number : number;
+            return double.IsFinite(number) && number == Math.Floor(number) && Math.Abs(number) < 9_007_199_254_740_992d ? (object)(long)number : number;
         }
         if (value.IsString())
         {

@@ -18,6 +18,7 @@ internal sealed class CompiledWorkflow
     public Dictionary<string, ActivityDefinition> Activities { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, ActivityType> Types { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, string> NameToId { get; } = new(StringComparer.Ordinal);
+    /// <summary>Activities without inbound connections, in definition order (or the first activity when every one has one).</summary>
     public List<string> StartActivityIds { get; } = [];
 
     public static CompiledWorkflow Get(WorkflowDefinition definition, ActivityRegistry registry)
@@ -85,6 +86,11 @@ internal sealed class CompiledWorkflow
             {
                 compiled.StartActivityIds.Add(activity.ActivityId);
             }
+        }
+        // A workflow that begins with a cycle has no activity without an inbound connection: start at the first one.
+        if (compiled.StartActivityIds.Count == 0 && definition.Activities.Count > 0)
+        {
+            compiled.StartActivityIds.Add(definition.Activities[0].ActivityId);
         }
         return compiled;
     }

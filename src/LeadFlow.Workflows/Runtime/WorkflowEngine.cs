@@ -272,7 +272,7 @@ public sealed class WorkflowEngine
                 {
                     var scope = instance.Scopes[^1];
                     instance.Scopes.RemoveAt(instance.Scopes.Count - 1);
-                    instance.Scheduled.Add(new ScheduledActivity(scope.ActivityId));
+                    instance.Scheduled.Add(new ScheduledActivity(scope.ActivityId, scope.Input));
                     continue;
                 }
                 break;

@@ -50,8 +50,11 @@ public sealed class WorkflowInstance
 /// <summary>An activity waiting to run (the schedule is a stack: the last pushed runs first).</summary>
 public sealed record ScheduledActivity(string ActivityId, object? Input = null, string? ResumeBookmarkId = null, bool TriggeredStart = false);
 
-/// <summary>A variable scope opened by a scope activity (If, Switch, While, ForEach); popped and re-run when its branch completes.</summary>
-public sealed record ActivityScope(string ActivityId, Dictionary<string, object?> Variables);
+/// <summary>
+/// A variable scope opened by a scope activity (If, Switch, While, ForEach); when its branch completes the scope is popped
+/// and the activity runs again with the same <paramref name="Input"/>.
+/// </summary>
+public sealed record ActivityScope(string ActivityId, Dictionary<string, object?> Variables, object? Input = null);
 
 /// <summary>An activity that suspended the instance.</summary>
 public sealed record BlockingActivity(string ActivityId, string ActivityType, string? Tag = null);

@@ -54,7 +54,7 @@ public static class WorkflowValues
         JsonValueKind.True => true,
         JsonValueKind.False => false,
         JsonValueKind.String => element.GetString(),
-        JsonValueKind.Number => element.TryGetInt64(out var l) ? l : element.GetDouble(),
+        JsonValueKind.Number => element.TryGetInt64(out var l) ? (object)l : element.GetDouble(),
         JsonValueKind.Array => element.EnumerateArray().Select(FromElement).ToList(),
         _ => element.EnumerateObject().ToDictionary(p => p.Name, p => FromElement(p.Value), StringComparer.Ordinal),
     };
@@ -64,7 +64,7 @@ public static class WorkflowValues
         null => null,
         JsonObject obj => obj.ToDictionary(p => p.Key, p => FromNode(p.Value), StringComparer.Ordinal),
         JsonArray array => array.Select(FromNode).ToList(),
-        JsonValue value => FromElement(value.GetValue<JsonElement>()),
+        JsonValue value => value.TryGetValue<JsonElement>(out var element) ? FromElement(element) : FromElement(JsonSerializer.SerializeToElement(value)),
         _ => throw new ArgumentException($"Unexpected JSON node {node.GetType().Name}.", nameof(node)),
     };
 
