@@ -266,6 +266,7 @@ public sealed class WorkflowEngine
         var steps = 0;
         while (instance.Status == WorkflowStatus.Running)
         {
+            execution.CancellationToken.ThrowIfCancellationRequested();
             if (instance.Scheduled.Count == 0)
             {
                 if (instance.BlockingActivities.Count == 0 && instance.Scopes.Count > 0)
