@@ -134,22 +134,43 @@ public sealed class WorkflowEngine
     /// <summary>Resumes the bookmark's instance with <paramref name="input"/> as the blocking activity's event input.</summary>
     public async Task<WorkflowRunResult> ResumeAsync(string bookmarkId, object? input = null, CancellationToken cancellationToken = default)
     {
+        var found = await _instances.FindBookmarkAsync(bookmarkId, cancellationToken).ConfigureAwait(false);
+        if (found is null)
+        {
+            return WorkflowRunResult.Not(WorkflowRunKind.NotResumed, $"Bookmark '{bookmarkId}' does not exist (already resumed or cancelled).");
+        }
+        WorkflowExecution? done = null;
+        WorkflowRunResult result;
+        var held = await Options.InstanceLock.AcquireAsync(found.WorkflowInstanceId, cancellationToken).ConfigureAwait(false);
+        await using (held.ConfigureAwait(false))
+        {
+            (result, done) = await ResumeLockedAsync(bookmarkId, input, cancellationToken).ConfigureAwait(false);
+        }
+        if (done is not null)
+        {
+            await DispatchPostedAsync(done).ConfigureAwait(false);
+        }
+        return result;
+    }
+
+    private async Task<(WorkflowRunResult, WorkflowExecution?)> ResumeLockedAsync(string bookmarkId, object? input, CancellationToken cancellationToken)
+    {
         for (var attempt = 0; ; attempt++)
         {
             var bookmark = await _instances.FindBookmarkAsync(bookmarkId, cancellationToken).ConfigureAwait(false);
             if (bookmark is null)
             {
-                return WorkflowRunResult.Not(WorkflowRunKind.NotResumed, $"Bookmark '{bookmarkId}' does not exist (already resumed or cancelled).");
+                return (WorkflowRunResult.Not(WorkflowRunKind.NotResumed, $"Bookmark '{bookmarkId}' does not exist (already resumed or cancelled)."), null);
             }
             var instance = await _instances.FindAsync(bookmark.WorkflowInstanceId, cancellationToken).ConfigureAwait(false);
             if (instance is null || instance.Status != WorkflowStatus.Suspended || !instance.Bookmarks.Exists(b => b.Id == bookmarkId))
             {
-                return WorkflowRunResult.Not(WorkflowRunKind.NotResumed, $"Instance '{bookmark.WorkflowInstanceId}' is not suspended on bookmark '{bookmarkId}'.", instance?.Id, instance?.Status);
+                return (WorkflowRunResult.Not(WorkflowRunKind.NotResumed, $"Instance '{bookmark.WorkflowInstanceId}' is not suspended on bookmark '{bookmarkId}'.", instance?.Id, instance?.Status), null);
             }
             var definition = await _definitions.FindByVersionIdAsync(instance.DefinitionVersionId, cancellationToken).ConfigureAwait(false);
             if (definition is null)
             {
-                return WorkflowRunResult.Not(WorkflowRunKind.NotResumed, $"Definition version '{instance.DefinitionVersionId}' of instance '{instance.Id}' no longer exists.", instance.Id, instance.Status);
+                return (WorkflowRunResult.Not(WorkflowRunKind.NotResumed, $"Definition version '{instance.DefinitionVersionId}' of instance '{instance.Id}' no longer exists.", instance.Id, instance.Status), null);
             }
             var execution = new WorkflowExecution(this, CompiledWorkflow.Get(definition, Registry), instance, instance.Revision, cancellationToken);
             execution.RemoveBlocking(id => id == bookmark.ActivityId);
@@ -157,7 +178,7 @@ public sealed class WorkflowEngine
             execution.ResumedBookmark = bookmark;
             if (!await RunAsync(execution).ConfigureAwait(false))
             {
-                return WorkflowRunResult.Not(WorkflowRunKind.NotResumed, "The activity rejected the event (its filter did not match); it keeps waiting.", instance.Id, WorkflowStatus.Suspended);
+                return (WorkflowRunResult.Not(WorkflowRunKind.NotResumed, "The activity rejected the event (its filter did not match); it keeps waiting.", instance.Id, WorkflowStatus.Suspended), null);
             }
             try
             {
@@ -167,9 +188,7 @@ public sealed class WorkflowEngine
             {
                 continue;
             }
-            var result = WorkflowRunResult.From(instance, WorkflowRunKind.Resumed);
-            await DispatchPostedAsync(execution).ConfigureAwait(false);
-            return result;
+            return (WorkflowRunResult.From(instance, WorkflowRunKind.Resumed), execution);
         }
     }
 
@@ -206,10 +225,26 @@ public sealed class WorkflowEngine
     /// <summary>Retries a faulted instance from the faulted activity, with the input it had.</summary>
     public async Task<WorkflowRunResult> RetryAsync(string instanceId, CancellationToken cancellationToken = default)
     {
+        WorkflowExecution? done;
+        WorkflowRunResult result;
+        var held = await Options.InstanceLock.AcquireAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        await using (held.ConfigureAwait(false))
+        {
+            (result, done) = await RetryLockedAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        }
+        if (done is not null)
+        {
+            await DispatchPostedAsync(done).ConfigureAwait(false);
+        }
+        return result;
+    }
+
+    private async Task<(WorkflowRunResult, WorkflowExecution?)> RetryLockedAsync(string instanceId, CancellationToken cancellationToken)
+    {
         var instance = await _instances.FindAsync(instanceId, cancellationToken).ConfigureAwait(false);
         if (instance is null || instance.Status != WorkflowStatus.Faulted)
         {
-            return WorkflowRunResult.Not(WorkflowRunKind.NotRetried, instance is null ? $"Instance '{instanceId}' does not exist." : $"Instance '{instanceId}' is {instance.Status}, not Faulted.", instance?.Id, instance?.Status);
+            return (WorkflowRunResult.Not(WorkflowRunKind.NotRetried, instance is null ? $"Instance '{instanceId}' does not exist." : $"Instance '{instanceId}' is {instance.Status}, not Faulted.", instance?.Id, instance?.Status), null);
         }
         var definition = await _definitions.FindByVersionIdAsync(instance.DefinitionVersionId, cancellationToken).ConfigureAwait(false)
             ?? throw new WorkflowDefinitionException($"Definition version '{instance.DefinitionVersionId}' of instance '{instance.Id}' no longer exists.");
@@ -224,13 +259,20 @@ public sealed class WorkflowEngine
         execution.RetriedFaults = faults;
         await RunAsync(execution).ConfigureAwait(false);
         await CommitAsync(execution).ConfigureAwait(false);
-        var result = WorkflowRunResult.From(instance, WorkflowRunKind.Retried);
-        await DispatchPostedAsync(execution).ConfigureAwait(false);
-        return result;
+        return (WorkflowRunResult.From(instance, WorkflowRunKind.Retried), execution);
     }
 
     /// <summary>Cancels an instance that is not finished: its bookmarks are removed and nothing more runs.</summary>
     public async Task<WorkflowRunResult> CancelAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        var held = await Options.InstanceLock.AcquireAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        await using (held.ConfigureAwait(false))
+        {
+            return await CancelLockedAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<WorkflowRunResult> CancelLockedAsync(string instanceId, CancellationToken cancellationToken)
     {
         var instance = await _instances.FindAsync(instanceId, cancellationToken).ConfigureAwait(false);
         if (instance is null || !instance.Status.IsActive())

@@ -14,6 +14,9 @@ public sealed class WorkflowEngineOptions
     /// <summary>Told about new timer bookmarks after they are committed (Core schedules them with Quartz).</summary>
     public IBookmarkScheduler? BookmarkScheduler { get; init; }
 
+    /// <summary>Serializes work on one instance; replace with a distributed lock when several nodes run workflows.</summary>
+    public IWorkflowInstanceLock InstanceLock { get; init; } = new InProcessWorkflowInstanceLock();
+
     /// <summary>Where WriteLine writes.</summary>
     public TextWriter Console { get; init; } = System.Console.Out;
 
