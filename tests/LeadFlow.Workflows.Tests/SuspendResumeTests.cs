@@ -273,3 +273,48 @@ public sealed class PageVisited : EventTriggerActivity
 
     protected override bool Accepts(object? eventInput) => eventInput is string url && url.StartsWith(UrlPrefix, StringComparison.Ordinal);
 }
+
+public sealed class ScopeAcrossSuspensionTests
+{
+    [Fact]
+    public async Task A_wait_inside_an_If_branch_resumes_and_the_If_then_continues_with_Done()
+    {
+        var host = new TestHost();
+        var flow = Flow.New()
+            .Add("if", "If", ("Condition", Syntaxes.JavaScript, "true"))
+            .Add("wait", "SignalReceived", ("Signal", Syntaxes.Literal, "s"))
+            .Add("set", "SetVariable", ("VariableName", Syntaxes.Literal, "X"), ("Value", Syntaxes.Literal, "1"))
+            .Write("after", "after")
+            .Connect("if", "wait", Outcomes.True).Connect("wait", "set").Connect("if", "after", Outcomes.Done);
+
+        var started = await host.RunAsync(flow.Build());
+        Assert.Single((await host.InstanceAsync(started.InstanceId)).Scopes);
+        host.Restart();
+        var resumed = Assert.Single(await host.Engine.DispatchAsync(WorkflowEvent.Signal("s"), TestContext.Current.CancellationToken));
+
+        Assert.Equal(WorkflowStatus.Finished, resumed.Status);
+        Assert.Equal(["after"], host.ConsoleLines());
+        Assert.Equal("1", (await host.InstanceAsync(started.InstanceId)).Variables["X"]);
+    }
+
+    [Fact]
+    public async Task A_wait_inside_a_ForEach_resumes_each_iteration_with_its_scope_variables()
+    {
+        var host = new TestHost();
+        var flow = Flow.New()
+            .Add("each", "ForEach", ("Items", Syntaxes.Json, """["a","b"]"""))
+            .Add("wait", "SignalReceived", ("Signal", Syntaxes.Literal, "next"))
+            .WriteJs("show", "getVariable('CurrentValue') + '=' + input")
+            .Write("end", "end")
+            .Connect("each", "wait", Outcomes.Iterate).Connect("wait", "show").Connect("each", "end", Outcomes.Done);
+
+        await host.RunAsync(flow.Build());
+        host.Restart();
+        await host.Engine.DispatchAsync(WorkflowEvent.Signal("next", 1), TestContext.Current.CancellationToken);
+        host.Restart();
+        var last = Assert.Single(await host.Engine.DispatchAsync(WorkflowEvent.Signal("next", 2), TestContext.Current.CancellationToken));
+
+        Assert.Equal(WorkflowStatus.Finished, last.Status);
+        Assert.Equal(["a=1", "b=2", "end"], host.ConsoleLines());
+    }
+}

@@ -36,6 +36,11 @@ public static class WorkflowStateSerializer
     {
         foreach (var property in typeInfo.Properties)
         {
+            // Constructor parameters come back null when omitted, so only initialized properties may be skipped.
+            if (property.AssociatedParameter is not null)
+            {
+                continue;
+            }
             if (property.PropertyType != typeof(string) && typeof(ICollection).IsAssignableFrom(property.PropertyType))
             {
                 property.ShouldSerialize = (_, value) => value is ICollection { Count: > 0 };

@@ -23,7 +23,10 @@ public interface IWorkflowInstanceStore
 
     Task<Bookmark?> FindBookmarkAsync(string bookmarkId, CancellationToken cancellationToken);
 
-    /// <summary>Bookmarks for an event; with a correlation id only that correlation's.</summary>
+    /// <summary>
+    /// Bookmarks for an event; with a correlation id only that correlation's. Both lookups must be index seeks
+    /// ((event, hash) and (event, hash, correlation)), since a million instances may wait for the same event.
+    /// </summary>
     Task<IReadOnlyList<Bookmark>> FindBookmarksAsync(string eventName, string hash, string? correlationId, CancellationToken cancellationToken);
 
     /// <summary>Timer bookmarks due at or before <paramref name="dueAtOrBeforeUtc"/>, earliest first, at most <paramref name="take"/>.</summary>

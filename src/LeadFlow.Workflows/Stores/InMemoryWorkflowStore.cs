@@ -20,6 +20,7 @@ public sealed class InMemoryWorkflowStore : IWorkflowDefinitionStore, IWorkflowI
     private readonly Dictionary<string, string> _exclusiveKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Bookmark> _bookmarks = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Event, string Hash), HashSet<string>> _bookmarksByKey = [];
+    private readonly Dictionary<(string Event, string Hash, string Correlation), HashSet<string>> _bookmarksByCorrelation = [];
     private readonly SortedSet<(DateTime DueAt, string Id)> _due = [];
     private readonly Dictionary<string, List<JournalRecord>> _journal = new(StringComparer.Ordinal);
 
@@ -216,6 +217,14 @@ public sealed class InMemoryWorkflowStore : IWorkflowDefinitionStore, IWorkflowI
                     _bookmarksByKey[(bookmark.EventName, bookmark.Hash)] = set = new HashSet<string>(StringComparer.Ordinal);
                 }
                 set.Add(bookmark.Id);
+                if (bookmark.CorrelationId is { } correlation)
+                {
+                    if (!_bookmarksByCorrelation.TryGetValue((bookmark.EventName, bookmark.Hash, correlation), out var correlated))
+                    {
+                        _bookmarksByCorrelation[(bookmark.EventName, bookmark.Hash, correlation)] = correlated = new HashSet<string>(StringComparer.Ordinal);
+                    }
+                    correlated.Add(bookmark.Id);
+                }
                 if (bookmark.DueAt is { } due)
                 {
                     _due.Add((due, bookmark.Id));
@@ -245,6 +254,14 @@ public sealed class InMemoryWorkflowStore : IWorkflowDefinitionStore, IWorkflowI
                     _bookmarksByKey.Remove((bookmark.EventName, bookmark.Hash));
                 }
             }
+            if (bookmark.CorrelationId is { } correlation && _bookmarksByCorrelation.TryGetValue((bookmark.EventName, bookmark.Hash, correlation), out var correlated))
+            {
+                correlated.Remove(id);
+                if (correlated.Count == 0)
+                {
+                    _bookmarksByCorrelation.Remove((bookmark.EventName, bookmark.Hash, correlation));
+                }
+            }
             if (bookmark.DueAt is { } due)
             {
                 _due.Remove((due, id));
@@ -264,9 +281,10 @@ public sealed class InMemoryWorkflowStore : IWorkflowDefinitionStore, IWorkflowI
     {
         lock (_gate)
         {
-            IReadOnlyList<Bookmark> result = _bookmarksByKey.TryGetValue((eventName, hash), out var set)
-                ? set.Select(id => _bookmarks[id]).Where(b => correlationId is null || b.CorrelationId == correlationId).ToList()
-                : [];
+            var found = correlationId is null
+                ? _bookmarksByKey.GetValueOrDefault((eventName, hash))
+                : _bookmarksByCorrelation.GetValueOrDefault((eventName, hash, correlationId));
+            IReadOnlyList<Bookmark> result = found is null ? [] : found.Select(id => _bookmarks[id]).ToList();
             return Task.FromResult(result);
         }
     }
@@ -306,7 +324,7 @@ public sealed class InMemoryWorkflowStore : IWorkflowDefinitionStore, IWorkflowI
             {
                 _exclusiveKeys.Remove(key);
             }
-            foreach (var id in _bookmarks.Values.Where(b => b.WorkflowInstanceId == instanceId).Select(b => b.Id).ToList())
+            foreach (var id in WorkflowStateSerializer.Deserialize(row.State).Bookmarks.Select(b => b.Id))
             {
                 RemoveBookmark(id);
             }
