@@ -4,8 +4,8 @@ using LeadFlow.Workflows.Runtime;
 namespace LeadFlow.Workflows.Stores;
 
 /// <summary>
-/// All three stores in memory, for tests and benchmarks. Instances are kept only as serialized bytes (as a database
-/// would keep them), so nothing of a running instance survives a call except what was committed. Bookmarks are
+/// All three stores in memory, for tests and benchmarks. Instances and journal records are kept only as serialized
+/// bytes (as a database would keep them), so nothing of a running instance survives a call except what was committed. Bookmarks are
 /// indexed by (event, hash) and by due time; definitions are kept as private copies and treated as immutable.
 /// </summary>
 public sealed class InMemoryWorkflowStore : IWorkflowDefinitionStore, IWorkflowInstanceStore, IWorkflowJournalStore
@@ -22,7 +22,7 @@ public sealed class InMemoryWorkflowStore : IWorkflowDefinitionStore, IWorkflowI
     private readonly Dictionary<(string Event, string Hash), HashSet<string>> _bookmarksByKey = [];
     private readonly Dictionary<(string Event, string Hash, string Correlation), HashSet<string>> _bookmarksByCorrelation = [];
     private readonly SortedSet<(DateTime DueAt, string Id)> _due = [];
-    private readonly Dictionary<string, List<JournalRecord>> _journal = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<byte[]>> _journal = new(StringComparer.Ordinal);
 
     private sealed record InstanceRow(byte[] State, string DefinitionId, string? CorrelationId, WorkflowStatus Status, DateTimeOffset CreatedAt, string? ExclusiveKey, long Revision);
 
@@ -176,6 +176,7 @@ public sealed class InMemoryWorkflowStore : IWorkflowDefinitionStore, IWorkflowI
     {
         var instance = commit.Instance;
         var state = WorkflowStateSerializer.Serialize(instance);
+        var journal = commit.Journal.Count > 0 ? WorkflowStateSerializer.SerializeValue(commit.Journal) : null;
         lock (_gate)
         {
             var existing = _instances.GetValueOrDefault(instance.Id);
@@ -230,13 +231,13 @@ public sealed class InMemoryWorkflowStore : IWorkflowDefinitionStore, IWorkflowI
                     _due.Add((due, bookmark.Id));
                 }
             }
-            if (commit.Journal.Count > 0)
+            if (journal is not null)
             {
-                if (!_journal.TryGetValue(instance.Id, out var records))
+                if (!_journal.TryGetValue(instance.Id, out var batches))
                 {
-                    _journal[instance.Id] = records = [];
+                    _journal[instance.Id] = batches = [];
                 }
-                records.AddRange(commit.Journal);
+                batches.Add(journal);
             }
         }
         return Task.CompletedTask;
@@ -335,10 +336,14 @@ public sealed class InMemoryWorkflowStore : IWorkflowDefinitionStore, IWorkflowI
 
     public Task<IReadOnlyList<JournalRecord>> ListAsync(string workflowInstanceId, int skip, int take, CancellationToken cancellationToken)
     {
+        List<byte[]> batches;
         lock (_gate)
         {
-            IReadOnlyList<JournalRecord> result = _journal.TryGetValue(workflowInstanceId, out var records) ? records.Skip(skip).Take(take).ToList() : [];
-            return Task.FromResult(result);
+            batches = _journal.TryGetValue(workflowInstanceId, out var stored) ? stored.ToList() : [];
         }
+        IReadOnlyList<JournalRecord> result = batches
+            .SelectMany(b => WorkflowStateSerializer.DeserializeValue<List<JournalRecord>>(b) ?? [])
+            .Skip(skip).Take(take).ToList();
+        return Task.FromResult(result);
     }
 }
