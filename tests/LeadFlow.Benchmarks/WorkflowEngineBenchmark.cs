@@ -22,7 +22,8 @@ internal static class WorkflowEngineBenchmark
     private const string Signal = "interaction";
 
     private sealed record RunResult(int Run, int Instances, double StartPerSecond, double ResumePerSecond, double EarlyResumePerSecond,
-        double StateBytesPerInstance, double ManagedMbSuspended, int Gen0, int Gen1, int Gen2);
+        double StateBytesPerInstance, double ManagedMbSuspended, int Gen0, int Gen1, int Gen2,
+        double StartCpuMicros, double ResumeCpuMicros, double EarlyResumeCpuMicros);
 
     public static async Task<int> RunAsync(BenchOptions options, CancellationToken ct)
     {
@@ -34,18 +35,19 @@ internal static class WorkflowEngineBenchmark
         {
             var result = await RunOnceAsync(options.Events, options.Concurrency, run, ct);
             results.Add(result);
-            Report.Progress($"run {run}: started {result.StartPerSecond:F0}/s, resumed {result.ResumePerSecond:F0}/s (first 10% {result.EarlyResumePerSecond:F0}/s), " +
+            Report.Progress($"run {run}: started {result.StartPerSecond:F0}/s ({result.StartCpuMicros:F0} µs CPU each), resumed {result.ResumePerSecond:F0}/s ({result.ResumeCpuMicros:F0} µs CPU each; first 10% {result.EarlyResumePerSecond:F0}/s, {result.EarlyResumeCpuMicros:F0} µs CPU), " +
                 $"{result.StateBytesPerInstance:F0} B state/instance, {result.ManagedMbSuspended:F0} MB managed with all suspended, load {Load()}");
         }
-        Report.Header("run", "instances", "started to suspension /s", "resumed to completion /s", "first 10% resumes /s", "state B/instance", "managed MB (all suspended)", "GC 0/1/2");
+        Report.Header("run", "instances", "started to suspension /s", "µs CPU per start", "resumed to completion /s", "µs CPU per resume",
+            "first 10% resumes /s", "µs CPU per resume (first 10%)", "state B/instance", "managed MB (all suspended)", "GC 0/1/2");
         foreach (var r in results)
         {
-            Report.Row(Report.I(r.Run), Report.I(r.Instances), Report.F(r.StartPerSecond, 0), Report.F(r.ResumePerSecond, 0), Report.F(r.EarlyResumePerSecond, 0),
-                Report.F(r.StateBytesPerInstance, 0), Report.F(r.ManagedMbSuspended, 0), $"{r.Gen0}/{r.Gen1}/{r.Gen2}");
+            Report.Row(Report.I(r.Run), Report.I(r.Instances), Report.F(r.StartPerSecond, 0), Report.F(r.StartCpuMicros, 0), Report.F(r.ResumePerSecond, 0), Report.F(r.ResumeCpuMicros, 0),
+                Report.F(r.EarlyResumePerSecond, 0), Report.F(r.EarlyResumeCpuMicros, 0), Report.F(r.StateBytesPerInstance, 0), Report.F(r.ManagedMbSuspended, 0), $"{r.Gen0}/{r.Gen1}/{r.Gen2}");
         }
-        Report.Row("median", Report.I(options.Events), Report.F(Stats.Median(results.Select(r => r.StartPerSecond).ToList()), 0),
-            Report.F(Stats.Median(results.Select(r => r.ResumePerSecond).ToList()), 0), Report.F(Stats.Median(results.Select(r => r.EarlyResumePerSecond).ToList()), 0),
-            Report.F(Stats.Median(results.Select(r => r.StateBytesPerInstance).ToList()), 0), Report.F(Stats.Median(results.Select(r => r.ManagedMbSuspended).ToList()), 0), "");
+        string Median(Func<RunResult, double> pick) => Report.F(Stats.Median(results.Select(pick).ToList()), 0);
+        Report.Row("median", Report.I(options.Events), Median(r => r.StartPerSecond), Median(r => r.StartCpuMicros), Median(r => r.ResumePerSecond), Median(r => r.ResumeCpuMicros),
+            Median(r => r.EarlyResumePerSecond), Median(r => r.EarlyResumeCpuMicros), Median(r => r.StateBytesPerInstance), Median(r => r.ManagedMbSuspended), "");
         await ComponentsAsync(ct);
         Report.Progress($"load after: {Load()}");
         return 0;
@@ -113,6 +115,8 @@ internal static class WorkflowEngineBenchmark
         var gen1 = GC.CollectionCount(1);
         var gen2 = GC.CollectionCount(2);
 
+        var process = Process.GetCurrentProcess();
+        var cpu0 = process.TotalProcessorTime;
         var started = Stopwatch.StartNew();
         await ForEachAsync(instances, concurrency, async i =>
         {
@@ -123,23 +127,32 @@ internal static class WorkflowEngineBenchmark
             }
         });
         started.Stop();
+        process.Refresh();
+        var cpu1 = process.TotalProcessorTime;
         var stateBytes = store.StateBytes / (double)instances;
         var managedMb = GC.GetTotalMemory(forceFullCollection: true) / 1024.0 / 1024.0;
 
         var early = Math.Max(1, instances / 10);
+        process.Refresh();
+        var cpu2 = process.TotalProcessorTime;
         var earlyWatch = Stopwatch.StartNew();
         await ForEachAsync(early, concurrency, i => ResumeAsync(engine, i, ct));
         earlyWatch.Stop();
+        process.Refresh();
+        var cpu3 = process.TotalProcessorTime;
         var resumed = Stopwatch.StartNew();
         await ForEachAsync(instances - early, concurrency, i => ResumeAsync(engine, early + i, ct));
         resumed.Stop();
+        process.Refresh();
+        var cpu4 = process.TotalProcessorTime;
         if (store.BookmarkCount != 0)
         {
             throw new InvalidOperationException($"{store.BookmarkCount} bookmarks left after resuming every instance.");
         }
         var resumeSeconds = earlyWatch.Elapsed.TotalSeconds + resumed.Elapsed.TotalSeconds;
         return new RunResult(run, instances, instances / started.Elapsed.TotalSeconds, instances / resumeSeconds, early / earlyWatch.Elapsed.TotalSeconds,
-            stateBytes, managedMb, GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2);
+            stateBytes, managedMb, GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2,
+            (cpu1 - cpu0).TotalMicroseconds / instances, (cpu4 - cpu2).TotalMicroseconds / instances, (cpu3 - cpu2).TotalMicroseconds / early);
     }
 
     private static async Task ResumeAsync(WorkflowEngine engine, int i, CancellationToken ct)

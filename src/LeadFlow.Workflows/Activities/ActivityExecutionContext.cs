@@ -103,6 +103,10 @@ public sealed class ActivityExecutionContext
         Execution.RemoveBlocking(_ => true);
     }
 
+    /// <summary>Adds a record to the instance's journal for this activity (for example <see cref="JournalEvents.Information"/> or <see cref="JournalEvents.Warning"/>).</summary>
+    public void Journal(string eventName, string? message, IReadOnlyDictionary<string, object?>? data = null) =>
+        Execution.AddJournal(ActivityId, Type.TypeName, eventName, data?.ToDictionary(p => p.Key, p => WorkflowValues.Normalize(p.Value), StringComparer.Ordinal), message);
+
     /// <summary>Queues an event (a signal) that is dispatched after this burst is committed.</summary>
     public void PostEvent(WorkflowEvent workflowEvent) => Execution.PostedEvents.Add(workflowEvent);
 

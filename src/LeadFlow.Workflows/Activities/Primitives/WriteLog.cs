@@ -21,7 +21,7 @@ public sealed class WriteLog : IActivity
 
     public ValueTask<ActivityResult> ExecuteAsync(ActivityExecutionContext context)
     {
-        context.Execution.AddJournal(context.ActivityId, context.Type.TypeName, Level == LogLevel.Warning ? JournalEvents.Warning : JournalEvents.Information, message: Message);
+        context.Journal(Level == LogLevel.Warning ? JournalEvents.Warning : JournalEvents.Information, Message);
         return ValueTask.FromResult(ActivityResult.Done());
     }
 }
