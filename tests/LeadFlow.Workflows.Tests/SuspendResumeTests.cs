@@ -318,3 +318,33 @@ public sealed class ScopeAcrossSuspensionTests
         Assert.Equal(["a=1", "b=2", "end"], host.ConsoleLines());
     }
 }
+
+public sealed class StateSerializerTests
+{
+    [Fact]
+    public async Task Persisted_state_is_compact_and_round_trips_a_faulted_instance()
+    {
+        var host = new TestHost();
+        var flow = Flow.New()
+            .Add("each", "ForEach", ("Items", Syntaxes.Json, """[{"n":1}]"""))
+            .WriteJs("boom", "null.x")
+            .Connect("each", "boom", Outcomes.Iterate);
+        var result = await host.RunAsync(flow.Build(), new Dictionary<string, object?> { ["big"] = 12345678901L, ["ratio"] = 0.25, ["list"] = new[] { "a" } });
+
+        var instance = await host.InstanceAsync(result.InstanceId);
+        var bytes = WorkflowStateSerializer.Serialize(instance);
+        var json = System.Text.Encoding.UTF8.GetString(bytes);
+        var back = WorkflowStateSerializer.Deserialize(bytes);
+
+        Assert.Equal(WorkflowStatus.Faulted, back.Status);
+        Assert.Equal("boom", back.Faults[0].FaultedActivityId);
+        Assert.Equal(12345678901L, ((Dictionary<string, object?>)back.Input!)["big"]);
+        Assert.Equal(0.25, ((Dictionary<string, object?>)back.Input!)["ratio"]);
+        Assert.Equal(1L, ((Dictionary<string, object?>)back.Scopes[0].Variables["CurrentValue"]!)["n"]);
+        Assert.Equal(json, System.Text.Encoding.UTF8.GetString(WorkflowStateSerializer.Serialize(back)));
+        Assert.DoesNotContain(":null", json, StringComparison.Ordinal);
+        Assert.DoesNotContain(":false", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"bookmarks\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"status\":\"Faulted\"", json, StringComparison.Ordinal);
+    }
+}

@@ -36,18 +36,15 @@ public static class WorkflowStateSerializer
     {
         foreach (var property in typeInfo.Properties)
         {
-            // Constructor parameters come back null when omitted, so only initialized properties may be skipped.
-            if (property.AssociatedParameter is not null)
+            if (property.PropertyType == typeof(bool))
             {
-                continue;
-            }
-            if (property.PropertyType != typeof(string) && typeof(ICollection).IsAssignableFrom(property.PropertyType))
-            {
-                property.ShouldSerialize = (_, value) => value is ICollection { Count: > 0 };
-            }
-            else if (property.PropertyType == typeof(bool))
-            {
+                // A missing bool reads back as false, also through a constructor parameter.
                 property.ShouldSerialize = (_, value) => value is true;
+            }
+            else if (property.AssociatedParameter is null && property.PropertyType != typeof(string) && typeof(ICollection).IsAssignableFrom(property.PropertyType))
+            {
+                // Only initialized properties may drop an empty collection: a constructor parameter would come back null.
+                property.ShouldSerialize = (_, value) => value is ICollection { Count: > 0 };
             }
         }
     }
