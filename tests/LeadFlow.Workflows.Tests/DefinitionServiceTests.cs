@@ -127,3 +127,45 @@ internal static class ObjectExtensions
         return value;
     }
 }
+
+public sealed class ImportTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task An_unchanged_file_adds_no_version_and_a_changed_one_adds_a_published_version()
+    {
+        var host = new TestHost();
+        var file = Json.ElsaJson.ReadDefinition(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "ElsaJson", "qualify-inbound-lead.export.json")));
+
+        var (first, changed1) = await host.Definitions.ImportAsync(file, publish: true, Ct);
+        var (second, changed2) = await host.Definitions.ImportAsync(Json.ElsaJson.ReadDefinition(Json.ElsaJson.WriteDefinition(file, Json.ElsaDefinitionForm.File)), publish: true, Ct);
+        file.Activities.Single(a => a.Type == "WriteLine").Properties[0].Expressions["Liquid"] = "Nurture {{ CorrelationId }}";
+        var (third, changed3) = await host.Definitions.ImportAsync(file, publish: true, Ct);
+
+        Assert.True(changed1);
+        Assert.False(changed2);
+        Assert.Equal(first.Id, second.Id);
+        Assert.True(changed3);
+        Assert.Equal(2, third.Version);
+        Assert.True(third.IsPublished);
+        var started = await host.Engine.DispatchAsync(Runtime.WorkflowEvent.Signal("lead-created", new Dictionary<string, object?> { ["score"] = 10 }, "c-1"), Ct);
+        Assert.Equal(Model.WorkflowStatus.Finished, Assert.Single(started).Status);
+        Assert.Equal(["Nurture c-1"], host.ConsoleLines());
+    }
+
+    [Fact]
+    public void Ref_metadata_is_resolved_to_the_referenced_object()
+    {
+        var definition = Json.ElsaJson.ReadDefinition("""
+            { "$id": "1", "definitionId": "d",
+              "activities": [
+                { "$id": "2", "activityId": "a", "type": "WriteLine", "properties": [ { "$id": "3", "name": "Text", "expressions": { "$id": "4", "Literal": "hi" } } ] },
+                { "$id": "5", "activityId": "b", "type": "WriteLine", "properties": [ { "$ref": "3" } ] } ],
+              "connections": [] }
+            """);
+
+        Assert.Equal("hi", definition.Activities[1].Properties[0].Expressions["Literal"]);
+        Assert.Throws<Json.WorkflowJsonException>(() => Json.ElsaJson.ReadDefinition("""{ "activities": [ { "$ref": "9" } ] }"""));
+    }
+}

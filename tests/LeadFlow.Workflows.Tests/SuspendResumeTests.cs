@@ -348,3 +348,39 @@ public sealed class StateSerializerTests
         Assert.Contains("\"status\":\"Faulted\"", json, StringComparison.Ordinal);
     }
 }
+
+public sealed class ResumeFaultTests
+{
+    [Fact]
+    public async Task A_fault_while_resuming_is_retried_with_the_event_input()
+    {
+        var host = new TestHost(ActivityRegistry.CreateDefault().Add<FlakyWait>());
+        var flow = Flow.New().Add("wait", "FlakyWait").WriteJs("after", "'got ' + input").Chain("wait", "after");
+        var started = await host.RunAsync(flow.Build());
+        var bookmark = (await host.InstanceAsync(started.InstanceId)).Bookmarks[0];
+
+        var faulted = await host.Engine.ResumeAsync(bookmark.Id, "event-1", TestContext.Current.CancellationToken);
+        Assert.Equal(WorkflowStatus.Faulted, faulted.Status);
+        Assert.True(faulted.Faults[0].Resuming);
+        var instance = await host.InstanceAsync(started.InstanceId);
+        instance.Variables["Fixed"] = true;
+        await host.Store.CommitAsync(new Stores.WorkflowInstanceCommit(instance, instance.Revision, [], [], []), TestContext.Current.CancellationToken);
+        host.Restart();
+        var retried = await host.Engine.RetryAsync(started.InstanceId!, TestContext.Current.CancellationToken);
+
+        Assert.Equal(WorkflowStatus.Finished, retried.Status);
+        Assert.Equal(["got event-1"], host.ConsoleLines());
+    }
+
+    [Activity(Category = "Test")]
+    public sealed class FlakyWait : IResumableActivity
+    {
+        public ValueTask<ActivityResult> ExecuteAsync(ActivityExecutionContext context) =>
+            ValueTask.FromResult(ActivityResult.Suspend(new BookmarkRequest("Flaky", EventFilter.Any)));
+
+        public ValueTask<ActivityResult> ResumeAsync(ActivityExecutionContext context) =>
+            context.GetVariable("Fixed") is true
+                ? ValueTask.FromResult(ActivityResult.Done(context.Input))
+                : throw new InvalidOperationException("CRM unavailable");
+    }
+}

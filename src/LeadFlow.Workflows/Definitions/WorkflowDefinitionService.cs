@@ -62,6 +62,38 @@ public sealed class WorkflowDefinitionService(IWorkflowDefinitionStore store, Ac
         return publish ? await PublishDraftAsync(draft, cancellationToken).ConfigureAwait(false) : await SaveDraftAsync(draft, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Imports a definition file (<c>workflows/*.json</c>): when its content (activities, connections, settings,
+    /// variables) differs from the stored latest version it is saved, and published when <paramref name="publish"/>, as
+    /// a new version; an unchanged file changes nothing. The file's <c>definitionId</c> identifies the workflow.
+    /// </summary>
+    public async Task<(WorkflowDefinition Definition, bool Changed)> ImportAsync(WorkflowDefinition file, bool publish, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(file.DefinitionId))
+        {
+            throw new WorkflowDefinitionException($"Workflow file '{file.Name}' has no definitionId; files need a stable one so edits become new versions.");
+        }
+        var versions = await store.ListVersionsAsync(file.DefinitionId, cancellationToken).ConfigureAwait(false);
+        var latest = Latest(versions);
+        if (latest is not null && ContentKey(latest) == ContentKey(file) && (!publish || latest.IsPublished))
+        {
+            return (latest, false);
+        }
+        return (await SaveAsync(file, publish, cancellationToken).ConfigureAwait(false), true);
+    }
+
+    /// <summary>What a version's content is, without its identity, number, flags and timestamp.</summary>
+    private static string ContentKey(WorkflowDefinition definition)
+    {
+        var copy = definition.Clone();
+        copy.Id = "";
+        copy.Version = 0;
+        copy.IsLatest = false;
+        copy.IsPublished = false;
+        copy.CreatedAt = default;
+        return Json.ElsaJson.WriteDefinition(copy, Json.ElsaDefinitionForm.File);
+    }
+
     private async Task<WorkflowDefinition> SaveDraftAsync(WorkflowDefinition draft, CancellationToken cancellationToken)
     {
         var versions = await store.ListVersionsAsync(draft.DefinitionId, cancellationToken).ConfigureAwait(false);
