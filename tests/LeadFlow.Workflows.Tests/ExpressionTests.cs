@@ -162,3 +162,23 @@ public sealed class ExpressionTests
         Assert.Contains("Unknown expression syntax 'Python'", result.Faults[0].Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class JavaScriptClockTests
+{
+    [Fact]
+    public async Task JavaScript_dates_read_the_engine_clock()
+    {
+        var host = new TestHost();
+        var flow = Flow.New()
+            .Add("wait", "WaitUntil", ("Until", Syntaxes.JavaScript, "new Date(Date.now() + 2 * 86400000).toISOString()"))
+            .WriteJs("now", "new Date().toISOString()")
+            .Chain("wait", "now");
+
+        await host.RunAsync(flow.Build());
+        host.Time.Advance(TimeSpan.FromDays(2));
+        await host.Engine.ResumeDueTimersAsync(10, TestContext.Current.CancellationToken);
+
+        Assert.Equal(new DateTime(2026, 11, 26, 9, 0, 0, DateTimeKind.Utc), Assert.Single(host.ScheduledTimers).DueAt);
+        Assert.Equal(["2026-11-26T09:00:00.000Z"], host.ConsoleLines());
+    }
+}

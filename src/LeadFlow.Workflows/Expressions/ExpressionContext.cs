@@ -44,6 +44,9 @@ public sealed class ExpressionContext
     /// <summary>Outcomes chosen by a script (<c>setOutcome</c>); null when the script chose none.</summary>
     public List<string>? Outcomes { get; set; }
 
+    /// <summary>The engine's clock (JavaScript's <c>Date</c> reads it too).</summary>
+    public TimeProvider Time => _host.Time;
+
     internal T GetOrAddScratch<T>(Func<T> factory) where T : class => _host.GetOrAddScratch(factory);
 }
 
@@ -61,6 +64,7 @@ internal interface IExpressionHost
     IEnumerable<string> ActivityNames { get; }
     ValueTask<IReadOnlyDictionary<string, object?>> GetHostValuesAsync(CancellationToken cancellationToken);
     T GetOrAddScratch<T>(Func<T> factory) where T : class;
+    TimeProvider Time { get; }
 }
 
 internal sealed class DetachedExpressionHost(IWorkflowContextProvider? provider) : IExpressionHost
@@ -83,6 +87,8 @@ internal sealed class DetachedExpressionHost(IWorkflowContextProvider? provider)
         provider is null
             ? ValueTask.FromResult<IReadOnlyDictionary<string, object?>>(new Dictionary<string, object?>())
             : provider.GetValuesAsync(new WorkflowContextRequest("", "", null, null), cancellationToken);
+
+    public TimeProvider Time => TimeProvider.System;
 
     public T GetOrAddScratch<T>(Func<T> factory) where T : class
     {

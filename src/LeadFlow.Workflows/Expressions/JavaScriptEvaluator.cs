@@ -33,7 +33,7 @@ public sealed class JavaScriptEvaluator(JavaScriptLimits limits) : IExpressionEv
             return null;
         }
         var hostValues = await context.GetHostValuesAsync(cancellationToken).ConfigureAwait(false);
-        var session = context.GetOrAddScratch(() => new Session(limits));
+        var session = context.GetOrAddScratch(() => new Session(limits, context.Time));
         var engine = session.Engine;
         session.Current = context;
         if (!session.HostValuesSet)
@@ -234,17 +234,24 @@ public sealed class JavaScriptEvaluator(JavaScriptLimits limits) : IExpressionEv
         return value.ToString();
     }
 
+    /// <summary>JavaScript's <c>Date.now()</c> and <c>new Date()</c> read the engine's <see cref="TimeProvider"/> (a fake clock in tests); time zone UTC.</summary>
+    private sealed class ClockTimeSystem(TimeProvider time) : DefaultTimeSystem(TimeZoneInfo.Utc, System.Globalization.CultureInfo.InvariantCulture)
+    {
+        public override DateTimeOffset GetUtcNow() => time.GetUtcNow();
+    }
+
     /// <summary>One Jint engine per burst: functions read the current expression context through <see cref="Current"/>.</summary>
     private sealed class Session
     {
-        public Session(JavaScriptLimits limits)
+        public Session(JavaScriptLimits limits, TimeProvider time)
         {
-            Engine = new Engine(options => options
+            var options = new Options { TimeSystem = new ClockTimeSystem(time) }
                 .TimeoutInterval(limits.Timeout)
                 .LimitMemory(limits.MemoryBytes)
                 .LimitRecursion(limits.RecursionDepth)
                 .MaxStatements(limits.MaxStatements)
-                .Strict(false));
+                .Strict(false);
+            Engine = new Engine(options);
             Define("getVariable", args => ToJs(Engine, Context.GetVariable(Text(args, 0)), 0));
             Define("setVariable", args =>
             {

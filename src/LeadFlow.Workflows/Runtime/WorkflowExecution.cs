@@ -155,6 +155,8 @@ internal sealed class WorkflowExecution(WorkflowEngine engine, CompiledWorkflow 
         return _hostValues;
     }
 
+    public TimeProvider Time => Engine.Time;
+
     public T GetOrAddScratch<T>(Func<T> factory) where T : class
     {
         if (!_scratch.TryGetValue(typeof(T), out var value))
