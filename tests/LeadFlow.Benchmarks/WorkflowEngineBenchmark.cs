@@ -29,7 +29,7 @@ internal static class WorkflowEngineBenchmark
     {
         Report.Progress($"workflow-engine: {options.Events} instances per run, {options.Runs} runs, concurrency {options.Concurrency}, " +
             $"{Environment.ProcessorCount} cores, server GC {GCSettings.IsServerGC}, load {Load()}");
-        await RunOnceAsync(Math.Min(options.Events, 5_000), options.Concurrency, 0, ct);
+        await RunOnceAsync(Math.Min(options.Events, 30_000), options.Concurrency, 0, ct);
         var results = new List<RunResult>();
         for (var run = 1; run <= options.Runs; run++)
         {
