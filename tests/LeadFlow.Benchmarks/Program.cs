@@ -61,6 +61,7 @@ internal static class BenchmarkMain
             "ingest" => await IngestBenchmark.RunAsync(options, cancel.Token),
             "breakdown" => await IngestBreakdown.RunAsync(options, cancel.Token),
             "designer" => await DesignerReadyBenchmark.RunAsync(options, cancel.Token),
+            "workflow-engine" => await WorkflowEngineBenchmark.RunAsync(options, cancel.Token),
             _ => await UnknownAsync(args[0]),
         };
     }
