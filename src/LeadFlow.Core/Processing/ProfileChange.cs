@@ -1,0 +1,13 @@
+namespace LeadFlow.Core.Processing;
+
+/// <summary>
+/// A contact to grade and qualify again because its profile, its account, its account link or its sales facts
+/// changed. Written by those use cases in the same transaction as the change; the processor deletes it in the
+/// same transaction as the new grade and qualification.
+/// </summary>
+public sealed class ProfileChange
+{
+    public long Id { get; set; }
+    public long ContactId { get; set; }
+    public DateTime EnqueuedAt { get; set; }
+}

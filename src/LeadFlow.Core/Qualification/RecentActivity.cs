@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace LeadFlow.Core.Qualification;
+
+/// <summary>
+/// A contact's interactions of the last <see cref="Window"/> (type, asset, when), newest last, at most
+/// <see cref="MaxEntries"/>: what <c>lead.RecentInteractions</c> and <c>lead.RecentAssets</c> are computed from.
+/// Stored as compact JSON on the qualification row.
+/// </summary>
+public sealed class RecentActivity
+{
+    public static readonly TimeSpan Window = TimeSpan.FromDays(30);
+    public const int MaxEntries = 200;
+
+    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    private readonly List<Entry> _entries;
+
+    private RecentActivity(List<Entry> entries) => _entries = entries;
+
+    public static RecentActivity Empty() => new([]);
+
+    public static RecentActivity Parse(string? json) =>
+        new(string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize<List<Entry>>(json, Json) ?? []);
+
+    public string ToJson() => JsonSerializer.Serialize(_entries, Json);
+
+    public IReadOnlyList<Entry> Entries => _entries;
+
+    public void Add(string type, string? asset, DateTime occurredAt)
+    {
+        // Kept in occurred-at order; interactions mostly arrive in order, so this is an append.
+        var index = _entries.Count;
+        while (index > 0 && _entries[index - 1].At > occurredAt)
+        {
+            index--;
+        }
+        _entries.Insert(index, new Entry(type, asset, occurredAt));
+        if (_entries.Count > MaxEntries)
+        {
+            _entries.RemoveRange(0, _entries.Count - MaxEntries);
+        }
+    }
+
+    /// <summary>Drops what is older than the window at <paramref name="now"/>.</summary>
+    public void Prune(DateTime now)
+    {
+        var since = now - Window;
+        var old = 0;
+        while (old < _entries.Count && _entries[old].At < since)
+        {
+            old++;
+        }
+        _entries.RemoveRange(0, old);
+    }
+
+    /// <summary>Interactions per type in the window at <paramref name="now"/>.</summary>
+    public Dictionary<string, int> CountsByType(DateTime now)
+    {
+        var since = now - Window;
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var entry in _entries)
+        {
+            if (entry.At >= since && entry.At <= now)
+            {
+                counts[entry.Type] = counts.GetValueOrDefault(entry.Type) + 1;
+            }
+        }
+        return counts;
+    }
+
+    /// <summary>Assets of form submissions in the window at <paramref name="now"/>, distinct, oldest first.</summary>
+    public List<string> FormAssets(DateTime now)
+    {
+        var since = now - Window;
+        return _entries.Where(e => e.At >= since && e.At <= now && e.Type == "form_submit" && e.Asset is not null)
+            .Select(e => e.Asset!).Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    public sealed record Entry(
+        [property: JsonPropertyName("t")] string Type,
+        [property: JsonPropertyName("a")] string? Asset,
+        [property: JsonPropertyName("o")] DateTime At);
+}
