@@ -12,6 +12,7 @@ root.SetAction((parse, ct) => ServeCommand.RunAsync(args, parse, ct));
 root.Subcommands.Add(ServeCommand.Create(args));
 root.Subcommands.Add(KeysCommand.Create());
 root.Subcommands.Add(MigrateCommand.Create());
+root.Subcommands.Add(RulesCommand.Create());
 
 // The host handles SIGTERM/Ctrl+C itself (graceful shutdown); System.CommandLine must not cut it short.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

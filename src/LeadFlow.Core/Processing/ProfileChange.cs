@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+
 namespace LeadFlow.Core.Processing;
 
 /// <summary>
@@ -10,4 +12,12 @@ public sealed class ProfileChange
     public long Id { get; set; }
     public long ContactId { get; set; }
     public DateTime EnqueuedAt { get; set; }
+}
+
+internal static class ProfileChanges
+{
+    /// <summary>Queues every contact linked to the account (inside the caller's transaction).</summary>
+    public static Task<int> EnqueueAccountAsync(Storage.LeadFlowDbContext db, long accountId, DateTime now, CancellationToken ct) =>
+        db.Database.ExecuteSqlAsync(
+            $"INSERT INTO profile_changes (contact_id, enqueued_at) SELECT contact_id, {now} FROM contact_accounts WHERE account_id = {accountId}", ct);
 }

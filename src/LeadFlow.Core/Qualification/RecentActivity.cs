@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LeadFlow.Rules;
 
 namespace LeadFlow.Core.Qualification;
 
@@ -10,7 +11,7 @@ namespace LeadFlow.Core.Qualification;
 /// </summary>
 public sealed class RecentActivity
 {
-    public static readonly TimeSpan Window = TimeSpan.FromDays(30);
+    public static readonly TimeSpan Window = LeadFacts.RecentWindow;
     public const int MaxEntries = 200;
 
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
@@ -48,35 +49,16 @@ public sealed class RecentActivity
     {
         var since = now - Window;
         var old = 0;
-        while (old < _entries.Count && _entries[old].At < since)
+        while (old < _entries.Count && _entries[old].At <= since)
         {
             old++;
         }
         _entries.RemoveRange(0, old);
     }
 
-    /// <summary>Interactions per type in the window at <paramref name="now"/>.</summary>
-    public Dictionary<string, int> CountsByType(DateTime now)
-    {
-        var since = now - Window;
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var entry in _entries)
-        {
-            if (entry.At >= since && entry.At <= now)
-            {
-                counts[entry.Type] = counts.GetValueOrDefault(entry.Type) + 1;
-            }
-        }
-        return counts;
-    }
-
-    /// <summary>Assets of form submissions in the window at <paramref name="now"/>, distinct, oldest first.</summary>
-    public List<string> FormAssets(DateTime now)
-    {
-        var since = now - Window;
-        return _entries.Where(e => e.At >= since && e.At <= now && e.Type == "form_submit" && e.Asset is not null)
-            .Select(e => e.Asset!).Distinct(StringComparer.Ordinal).ToList();
-    }
+    /// <summary>The entries as interactions, for <see cref="LeadFacts.Recent"/> (which applies the window).</summary>
+    public IEnumerable<InteractionFacts> AsInteractions() =>
+        _entries.Select(e => new InteractionFacts { Type = e.Type, Asset = e.Asset, OccurredAt = e.At });
 
     public sealed record Entry(
         [property: JsonPropertyName("t")] string Type,
