@@ -51,7 +51,7 @@ internal sealed partial class ScoringProcessor(
         var failures = 0;
         while (!ct.IsCancellationRequested)
         {
-            if (rules.Status.Version is null)
+            if (rules.CurrentOrNull is null)
             {
                 status.Set(s => s with { State = "waiting-for-rules" });
                 await WaitAsync(options.Value.MaxBackoff, ct);

@@ -46,7 +46,7 @@ public sealed class ExplainScore(LeadFlowDbContext db, RuleSetHost rules, TimePr
             return null;
         }
         var now = clock.GetUtcNow().UtcDateTime;
-        var ruleSet = rules.Status.Version is null ? null : rules.Current;
+        var ruleSet = rules.CurrentOrNull;
         var versions = db.RuleSetVersions.AsNoTracking();
 
         var states = await db.ContactScores.AsNoTracking().Where(s => s.ContactId == contactId).OrderBy(s => s.Model).ToListAsync(ct);

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using LeadFlow.Core.Processing;
 using LeadFlow.Core.Storage;
 using LeadFlow.Rules;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
@@ -82,7 +83,10 @@ public sealed partial class RescoreContacts(
         await db.Database.OpenConnectionAsync(ct);
         var writer = new ScoringStore(db.Database.GetDbConnection());
         var versionId = await versions.IdOfAsync(writer, ruleSet.Version, ct);
-        await using var readerConnection = (DbConnection)((ICloneable)writer.Connection).Clone();
+        // The reading side of the pipeline has a connection of its own (a SQLite reader runs beside the writer in WAL mode).
+        await using var readerConnection = writer.Connection is SqliteConnection
+            ? new SqliteConnection(db.Database.GetConnectionString())
+            : (DbConnection)((ICloneable)writer.Connection).Clone();
         await readerConnection.OpenAsync(ct);
         var reader = new ScoringStore(readerConnection);
         var turns = new Turns();

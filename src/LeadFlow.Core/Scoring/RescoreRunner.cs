@@ -21,11 +21,11 @@ public sealed partial class RescoreRunner(IServiceScopeFactory scopes, RuleSetHo
     /// <summary>Starts a job with the rule set in force, or returns the one already running; null when no rule set is loaded.</summary>
     public async Task<(RescoreJob? Job, bool AlreadyRunning)> StartAsync(bool restart, CancellationToken ct)
     {
-        if (rules.Status.Version is null)
+        if (rules.CurrentOrNull is null)
         {
             return (null, false);
         }
-        var ruleSet = rules.Current;
+        var ruleSet = rules.Current;   // the rule set at the time of the request, also if a reload follows
         lock (_lock)
         {
             if (_runningJob is { } id && !_current.IsCompleted && !restart)
@@ -77,7 +77,7 @@ public sealed partial class RescoreRunner(IServiceScopeFactory scopes, RuleSetHo
     /// <summary>Resumes an API job left running by a stop or crash, when its rule set is still in force.</summary>
     async Task IHostedService.StartAsync(CancellationToken cancellationToken)
     {
-        if (rules.Status.Version is null)
+        if (rules.CurrentOrNull is null)
         {
             return;
         }

@@ -25,7 +25,7 @@ internal static class RulesEndpoints
     private static Ok<RulesStatusDto> GetStatus(RuleSetHost host, ProcessorStatus processor)
     {
         var status = host.Status;
-        var ruleSet = status.Version is null ? null : host.Current;
+        var ruleSet = host.CurrentOrNull;
         return TypedResults.Ok(new RulesStatusDto(
             status.Version,
             status.LoadedAt,
