@@ -32,7 +32,7 @@ internal static class RuleChecks
                 continue;
             }
             var name = (rule["RuleName"] as JValue)?.Value as string;
-            var line = RuleSchema.LineOf(rule);
+            var line = RuleSchema.LineOf(rule["RuleName"] ?? rule);
             if (name is not null)
             {
                 if (names.TryGetValue(name, out var first))
@@ -208,6 +208,6 @@ internal static class RuleChecks
                 return null;
             }
         }
-        return RuleSchema.LineOf(current);
+        return RuleSchema.LineOf(current["RuleName"] ?? current);
     }
 }
