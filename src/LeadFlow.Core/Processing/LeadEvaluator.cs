@@ -48,26 +48,41 @@ internal static class LeadEvaluator
         {
             lead.NewGrade = await rules.GradeAsync(lead.Contact, lead.Account, ct);
         }
-        var grade = lead.NewGrade is { } graded ? (graded.Grade, graded.FitPoints) : (lead.Grade!.Grade, lead.Grade.FitPoints);
+        var (grade, fitPoints) = lead.NewGrade is { } graded ? (graded.Grade, graded.FitPoints) : (lead.Grade!.Grade, lead.Grade.FitPoints);
 
         var (recentInteractions, recentAssets) = LeadFacts.Recent(lead.Recent.AsInteractions(), now);
         var leadFacts = new LeadFacts
         {
             Scores = lead.ScoresNow,
-            Grade = grade.Item1,
-            FitPoints = grade.Item2,
+            Grade = grade,
+            FitPoints = fitPoints,
             Sales = lead.Sales,
             RecentInteractions = recentInteractions,
             RecentAssets = recentAssets,
         };
         lead.Qualification = await rules.QualifyAsync(leadFacts, lead.Contact, lead.Account, ct);
+
+        // Serialised here, on the evaluating thread, so that the single writer only concatenates.
+        foreach (var state in lead.Scores.Values)
+        {
+            if (state.Changed || !state.Stored)
+            {
+                state.Json = ScoringJson.Serialize(state.State);
+            }
+        }
+        lead.RecentJson = lead.Recent.ToJson();
+        lead.ReasonsJson = ScoringJson.Serialize(lead.Qualification.Reasons);
+        if (lead.NewGrade is { } newGrade)
+        {
+            lead.GradeJson = ScoringJson.Contributions(newGrade.Contributions);
+        }
     }
 
     private static ModelState StateOf(LeadWork lead, string model)
     {
         if (!lead.Scores.TryGetValue(model, out var state))
         {
-            state = new ModelState(new ScoreState(), 0, stored: false);
+            state = new ModelState(new ScoreState(), 0);
             lead.Scores[model] = state;
         }
         return state;

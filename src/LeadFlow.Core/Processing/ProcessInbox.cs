@@ -11,7 +11,8 @@ using Microsoft.Extensions.Options;
 namespace LeadFlow.Core.Processing;
 
 /// <summary>What one batch did.</summary>
-public sealed record BatchResult(int Interactions, int ProfileChanges, int Contacts, int LedgerRows, string? RuleSetVersion, TimeSpan Elapsed)
+public sealed record BatchResult(int Interactions, int ProfileChanges, int Contacts, int LedgerRows, string? RuleSetVersion, TimeSpan Elapsed,
+    TimeSpan ReadTime = default, TimeSpan EvaluateTime = default, TimeSpan WriteTime = default)
 {
     public static readonly BatchResult Empty = new(0, 0, 0, 0, null, TimeSpan.Zero);
 
@@ -99,9 +100,11 @@ public sealed partial class ProcessInbox(
                 Lead(leads, contactId).ProfileChanged = true;
             }
             await store.LoadAsync(null, leads, ct);
+            var read = Stopwatch.GetElapsedTime(started);
 
             var now = clock.GetUtcNow().UtcDateTime;
             await EvaluateAsync(ruleSet, versionId, leads.Values, now, options.Value.EffectiveParallelism, ct);
+            var evaluated = Stopwatch.GetElapsedTime(started);
 
             using var turn = await gate.EnterAsync(ct);
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -121,8 +124,9 @@ public sealed partial class ProcessInbox(
             }
             await transaction.CommitAsync(ct);
 
+            var elapsed = Stopwatch.GetElapsedTime(started);
             var result = new BatchResult(inbox.Count, changes.Count, leads.Count, leads.Values.Sum(l => l.Hits.Count), ruleSet.Version,
-                Stopwatch.GetElapsedTime(started));
+                elapsed, read, evaluated - read, elapsed - evaluated);
             LogBatch(result.Interactions, result.ProfileChanges, result.Contacts, result.LedgerRows, result.Elapsed.TotalMilliseconds);
             return result;
         }

@@ -96,19 +96,19 @@ internal sealed class ScoringSql
             """,
         UpsertScores = """
             INSERT INTO contact_scores (contact_id, model, state, score, as_of, ledger_after, rule_set_version_id)
-            SELECT value ->> 'c', value ->> 'm', value ->> 's', value ->> 'sc', @p2, value ->> 'l', @p1 FROM json_each(@p0) WHERE true
+            SELECT value ->> 'c', value ->> 'm', value -> 's', value ->> 'sc', @p2, value ->> 'l', @p1 FROM json_each(@p0) WHERE true
             ON CONFLICT (contact_id, model) DO UPDATE SET state = excluded.state, score = excluded.score, as_of = excluded.as_of,
                 ledger_after = excluded.ledger_after, rule_set_version_id = excluded.rule_set_version_id
             """,
         UpsertGrades = """
             INSERT INTO contact_grades (contact_id, grade, fit_points, contributions, rule_set_version_id, graded_at)
-            SELECT value ->> 'c', value ->> 'g', value ->> 'f', value ->> 'j', @p1, @p2 FROM json_each(@p0) WHERE true
+            SELECT value ->> 'c', value ->> 'g', value ->> 'f', value -> 'j', @p1, @p2 FROM json_each(@p0) WHERE true
             ON CONFLICT (contact_id) DO UPDATE SET grade = excluded.grade, fit_points = excluded.fit_points,
                 contributions = excluded.contributions, rule_set_version_id = excluded.rule_set_version_id, graded_at = excluded.graded_at
             """,
         UpsertQualifications = """
             INSERT INTO contact_qualifications (contact_id, status, rule, file, reasons, rule_set_version_id, decided_at, status_since, recent)
-            SELECT value ->> 'c', value ->> 's', value ->> 'r', value ->> 'f', value ->> 'x', @p1, @p2, value ->> 'ss', value ->> 'rc'
+            SELECT value ->> 'c', value ->> 's', value ->> 'r', value ->> 'f', value -> 'x', @p1, @p2, value ->> 'ss', value -> 'rc'
             FROM json_each(@p0) WHERE true
             ON CONFLICT (contact_id) DO UPDATE SET status = excluded.status, rule = excluded.rule, file = excluded.file,
                 reasons = excluded.reasons, rule_set_version_id = excluded.rule_set_version_id, decided_at = excluded.decided_at,
@@ -142,20 +142,20 @@ internal sealed class ScoringSql
             """,
         UpsertScores = """
             INSERT INTO contact_scores (contact_id, model, state, score, as_of, ledger_after, rule_set_version_id)
-            SELECT r.c, r.m, r.s, r.sc, @p2, r.l, @p1 FROM json_to_recordset(@p0::json) AS r(c bigint, m text, s text, sc double precision, l bigint)
+            SELECT r.c, r.m, r.s::text, r.sc, @p2, r.l, @p1 FROM json_to_recordset(@p0::json) AS r(c bigint, m text, s json, sc double precision, l bigint)
             ON CONFLICT (contact_id, model) DO UPDATE SET state = excluded.state, score = excluded.score, as_of = excluded.as_of,
                 ledger_after = excluded.ledger_after, rule_set_version_id = excluded.rule_set_version_id
             """,
         UpsertGrades = """
             INSERT INTO contact_grades (contact_id, grade, fit_points, contributions, rule_set_version_id, graded_at)
-            SELECT r.c, r.g, r.f, r.j, @p1, @p2 FROM json_to_recordset(@p0::json) AS r(c bigint, g text, f double precision, j text)
+            SELECT r.c, r.g, r.f, r.j::text, @p1, @p2 FROM json_to_recordset(@p0::json) AS r(c bigint, g text, f double precision, j json)
             ON CONFLICT (contact_id) DO UPDATE SET grade = excluded.grade, fit_points = excluded.fit_points,
                 contributions = excluded.contributions, rule_set_version_id = excluded.rule_set_version_id, graded_at = excluded.graded_at
             """,
         UpsertQualifications = """
             INSERT INTO contact_qualifications (contact_id, status, rule, file, reasons, rule_set_version_id, decided_at, status_since, recent)
-            SELECT r.c, r.s, r.r, r.f, r.x, @p1, @p2, r.ss, r.rc
-            FROM json_to_recordset(@p0::json) AS r(c bigint, s text, r text, f text, x text, ss timestamptz, rc text)
+            SELECT r.c, r.s, r.r, r.f, r.x::text, @p1, @p2, r.ss, r.rc::text
+            FROM json_to_recordset(@p0::json) AS r(c bigint, s text, r text, f text, x json, ss timestamptz, rc json)
             ON CONFLICT (contact_id) DO UPDATE SET status = excluded.status, rule = excluded.rule, file = excluded.file,
                 reasons = excluded.reasons, rule_set_version_id = excluded.rule_set_version_id, decided_at = excluded.decided_at,
                 status_since = excluded.status_since, recent = excluded.recent

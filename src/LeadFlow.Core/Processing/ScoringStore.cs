@@ -14,7 +14,6 @@ namespace LeadFlow.Core.Processing;
 /// </summary>
 internal sealed class ScoringStore(DbConnection connection)
 {
-    private static readonly JsonSerializerOptions StateJson = new();
     private const int RowsPerStatement = 2000;
 
     public ScoringSql Sql { get; } = ScoringSql.For(connection);
@@ -57,7 +56,7 @@ internal sealed class ScoringStore(DbConnection connection)
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            rows.Add(new InboxRow(reader.GetInt64(0), reader.GetInt64(2), new PendingInteraction(reader.GetInt64(1), ReadInteraction(reader, 3))));
+            rows.Add(new InboxRow(reader.GetInt64(0), reader.GetInt64(2), ReadInteraction(reader, reader.GetInt64(1), 3)));
         }
         return rows;
     }
@@ -88,7 +87,7 @@ internal sealed class ScoringStore(DbConnection connection)
             {
                 continue;
             }
-            lead.Interactions.Add(new PendingInteraction(reader.GetInt64(1), ReadInteraction(reader, 2)));
+            lead.Interactions.Add(ReadInteraction(reader, reader.GetInt64(1), 2));
             count++;
         }
         return count;
@@ -109,8 +108,7 @@ internal sealed class ScoringStore(DbConnection connection)
             {
                 while (await reader.ReadAsync(ct))
                 {
-                    var state = JsonSerializer.Deserialize<ScoreState>(reader.GetString(2), StateJson) ?? new ScoreState();
-                    leads[reader.GetInt64(0)].Scores[reader.GetString(1)] = new ModelState(state, reader.GetInt64(3), stored: true);
+                    leads[reader.GetInt64(0)].Scores[reader.GetString(1)] = new ModelState(reader.GetString(2), reader.GetInt64(3));
                 }
             }
             await using (var command = Command(tx, Sql.ReadGrades, ids))
@@ -129,7 +127,7 @@ internal sealed class ScoringStore(DbConnection connection)
                     var lead = leads[reader.GetInt64(0)];
                     lead.QualificationStatus = reader.GetString(1);
                     lead.StatusSince = Utc(reader.GetDateTime(2));
-                    lead.Recent = RecentActivity.Parse(reader.GetString(3));
+                    lead.LoadRecent(reader.GetString(3));
                 }
             }
             await using (var command = Command(tx, Sql.ReadSalesFacts, ids))
@@ -137,7 +135,7 @@ internal sealed class ScoringStore(DbConnection connection)
             {
                 while (await reader.ReadAsync(ct))
                 {
-                    leads[reader.GetInt64(0)].Sales = ParseStrings(reader.GetString(1));
+                    leads[reader.GetInt64(0)].Sales = ScoringJson.ParseStrings(reader.GetString(1));
                 }
             }
         }
@@ -156,7 +154,7 @@ internal sealed class ScoringStore(DbConnection connection)
             await using var reader = await sales.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                leads[reader.GetInt64(0)].Sales = ParseStrings(reader.GetString(1));
+                leads[reader.GetInt64(0)].Sales = ScoringJson.ParseStrings(reader.GetString(1));
             }
         }
         return leads;
@@ -195,7 +193,7 @@ internal sealed class ScoringStore(DbConnection connection)
                 Seniority = Text(reader, 5),
                 Department = Text(reader, 6),
                 Country = Text(reader, 7),
-                Fields = ParseStrings(Text(reader, 8)),
+                Fields = ScoringJson.ParseStrings(Text(reader, 8)),
             };
             lead.Account = reader.IsDBNull(9) ? AccountFacts.None : new AccountFacts
             {
@@ -205,7 +203,7 @@ internal sealed class ScoringStore(DbConnection connection)
                 EmployeeCount = reader.IsDBNull(12) ? null : reader.GetInt32(12),
                 AnnualRevenue = reader.IsDBNull(13) ? null : reader.GetInt64(13),
                 Country = Text(reader, 14),
-                Technologies = reader.IsDBNull(15) ? [] : JsonSerializer.Deserialize<List<string>>(reader.GetString(15)) ?? [],
+                Technologies = reader.IsDBNull(15) ? [] : JsonSerializer.Deserialize(reader.GetString(15), ScoringJsonContext.Default.ListString) ?? [],
                 IsAbm = !reader.IsDBNull(16) && reader.GetBoolean(16),
             };
         }
@@ -241,7 +239,8 @@ internal sealed class ScoringStore(DbConnection connection)
                 w.WriteStartObject();
                 w.WriteNumber("c", s.ContactId);
                 w.WriteString("m", s.Model);
-                w.WriteString("s", JsonSerializer.Serialize(s.State.State, StateJson));
+                w.WritePropertyName("s");
+                w.WriteRawValue(s.State.Json!, skipInputValidation: true);
                 w.WriteNumber("sc", s.State.Score);
                 w.WriteNumber("l", s.State.LedgerAfter);
                 w.WriteEndObject();
@@ -258,7 +257,8 @@ internal sealed class ScoringStore(DbConnection connection)
                 w.WriteNumber("c", l.ContactId);
                 w.WriteString("g", grade.Grade);
                 w.WriteNumber("f", grade.FitPoints);
-                w.WriteString("j", ContributionsJson(grade.Contributions));
+                w.WritePropertyName("j");
+                w.WriteRawValue(l.GradeJson!, skipInputValidation: true);
                 w.WriteEndObject();
             });
             await ExecuteAsync(tx, Sql.UpsertGrades, ct, json, versionId, stamp);
@@ -275,9 +275,11 @@ internal sealed class ScoringStore(DbConnection connection)
                 w.WriteString("s", status);
                 WriteOptional(w, "r", q.Rule);
                 WriteOptional(w, "f", q.File);
-                w.WriteString("x", JsonSerializer.Serialize(q.Reasons));
+                w.WritePropertyName("x");
+                w.WriteRawValue(l.ReasonsJson!, skipInputValidation: true);
                 w.WriteString("ss", Sql.Timestamp(status == l.QualificationStatus && l.StatusSince is { } since ? since : now));
-                w.WriteString("rc", l.Recent.ToJson());
+                w.WritePropertyName("rc");
+                w.WriteRawValue(l.RecentJson!, skipInputValidation: true);
                 w.WriteEndObject();
             });
             await ExecuteAsync(tx, Sql.UpsertQualifications, ct, json, versionId, stamp);
@@ -307,16 +309,7 @@ internal sealed class ScoringStore(DbConnection connection)
 
     public static string IdsJson(IEnumerable<long> ids) => Json(ids, (w, id) => w.WriteNumberValue(id));
 
-    public static string ContributionsJson(IReadOnlyList<RuleHit> hits) =>
-        Json(hits, (w, h) =>
-        {
-            w.WriteStartObject();
-            w.WriteString("rule", h.Rule);
-            w.WriteNumber("points", h.Points);
-            w.WriteEndObject();
-        });
-
-    private static InteractionFacts ReadInteraction(DbDataReader reader, int first) => new()
+    private static PendingInteraction ReadInteraction(DbDataReader reader, long interactionId, int first) => new(interactionId, new InteractionFacts
     {
         Type = reader.GetString(first),
         Channel = Text(reader, first + 1),
@@ -324,38 +317,11 @@ internal sealed class ScoringStore(DbConnection connection)
         Asset = Text(reader, first + 3),
         Url = Text(reader, first + 4),
         OccurredAt = Utc(reader.GetDateTime(first + 5)),
-        Properties = ParseProperties(Text(reader, first + 6)),
-    };
+    }, Text(reader, first + 6));
 
     private static string? Text(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     private static DateTime Utc(DateTime value) => value.Kind == DateTimeKind.Utc ? value : DateTime.SpecifyKind(value, DateTimeKind.Utc);
-
-    private static readonly IReadOnlyDictionary<string, string> NoStrings = new Dictionary<string, string>();
-
-    /// <summary>A JSON object of strings (custom fields, sales facts).</summary>
-    private static IReadOnlyDictionary<string, string> ParseStrings(string? json) =>
-        string.IsNullOrEmpty(json) || json == "{}" ? NoStrings : JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? NoStrings;
-
-    /// <summary>An event's properties: any JSON object; values that are not strings are kept as their JSON text.</summary>
-    private static IReadOnlyDictionary<string, string> ParseProperties(string? json)
-    {
-        if (string.IsNullOrEmpty(json))
-        {
-            return NoStrings;
-        }
-        using var document = JsonDocument.Parse(json);
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
-        {
-            return NoStrings;
-        }
-        var properties = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var property in document.RootElement.EnumerateObject())
-        {
-            properties[property.Name] = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText();
-        }
-        return properties;
-    }
 
     private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)
     {

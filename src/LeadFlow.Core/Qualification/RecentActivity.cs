@@ -14,8 +14,6 @@ public sealed class RecentActivity
     public static readonly TimeSpan Window = LeadFacts.RecentWindow;
     public const int MaxEntries = 200;
 
-    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
-
     private readonly List<Entry> _entries;
 
     private RecentActivity(List<Entry> entries) => _entries = entries;
@@ -23,9 +21,9 @@ public sealed class RecentActivity
     public static RecentActivity Empty() => new([]);
 
     public static RecentActivity Parse(string? json) =>
-        new(string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize<List<Entry>>(json, Json) ?? []);
+        new(string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize(json, Processing.ScoringJsonContext.Default.ListEntry) ?? []);
 
-    public string ToJson() => JsonSerializer.Serialize(_entries, Json);
+    public string ToJson() => JsonSerializer.Serialize(_entries, Processing.ScoringJsonContext.Default.ListEntry);
 
     public IReadOnlyList<Entry> Entries => _entries;
 

@@ -13,7 +13,9 @@ using Microsoft.Extensions.Options;
 namespace LeadFlow.Core.Scoring;
 
 /// <summary>Where a rescore job stands.</summary>
-public sealed record RescoreProgress(long JobId, string Status, long ContactsDone, long ContactsTotal, long InteractionsDone, long LastContactId, TimeSpan Elapsed);
+/// <remarks><c>ReadTime</c>, <c>EvaluateTime</c> and <c>WriteTime</c> add up each stage's own time; the stages overlap (a pipeline).</remarks>
+public sealed record RescoreProgress(long JobId, string Status, long ContactsDone, long ContactsTotal, long InteractionsDone, long LastContactId, TimeSpan Elapsed,
+    TimeSpan ReadTime = default, TimeSpan EvaluateTime = default, TimeSpan WriteTime = default);
 
 /// <summary>
 /// Recomputes every contact's scores, grade and qualification from its stored interactions with one rule set, in
@@ -90,19 +92,23 @@ public sealed partial class RescoreContacts(
         await readerConnection.OpenAsync(ct);
         var reader = new ScoringStore(readerConnection);
         var turns = new Turns();
+        var timings = new Timings();
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
-        var producer = Task.Run(() => ProduceAsync(reader, ruleSet, versionId, last, chunkSize, parallelism, turns, chunks.Writer, stop.Token), stop.Token);
+        var producer = Task.Run(() => ProduceAsync(reader, ruleSet, versionId, last, chunkSize, parallelism, turns, timings, chunks.Writer, stop.Token), stop.Token);
         try
         {
             await foreach (var chunk in chunks.Reader.ReadAllAsync(ct))
             {
-                await WriteChunkAsync(writer, ruleSet, versionId, jobId, chunk, parallelism, turns, ct);
+                var writeStarted = Stopwatch.GetTimestamp();
+                await WriteChunkAsync(writer, ruleSet, versionId, jobId, chunk, parallelism, turns, timings, ct);
+                timings.Write += Stopwatch.GetElapsedTime(writeStarted);
                 done += chunk.Leads.Count;
                 interactions += chunk.Interactions;
                 last = chunk.UpTo;
-                progress?.Report(new RescoreProgress(jobId, RescoreStatus.Running, done, Math.Max(job.ContactsTotal, done), interactions, last, Stopwatch.GetElapsedTime(started)));
+                progress?.Report(new RescoreProgress(jobId, RescoreStatus.Running, done, Math.Max(job.ContactsTotal, done), interactions, last,
+                    Stopwatch.GetElapsedTime(started), timings.Read, timings.Evaluate, timings.Write));
             }
             await producer;
         }
@@ -131,7 +137,8 @@ public sealed partial class RescoreContacts(
             .SetProperty(j => j.UpdatedAt, finishedAt), ct);
         var elapsed = Stopwatch.GetElapsedTime(started);
         LogCompleted(jobId, done, interactions, elapsed.TotalSeconds);
-        return new RescoreProgress(jobId, RescoreStatus.Completed, done, Math.Max(job.ContactsTotal, done), interactions, last, elapsed);
+        return new RescoreProgress(jobId, RescoreStatus.Completed, done, Math.Max(job.ContactsTotal, done), interactions, last, elapsed,
+            timings.Read, timings.Evaluate, timings.Write);
     }
 
     /// <summary>Marks a job failed, with the reason (a rule that threw, a database error).</summary>
@@ -148,6 +155,13 @@ public sealed partial class RescoreContacts(
     private sealed record Chunk(long After, long UpTo, Dictionary<long, LeadWork> Leads, int Interactions, long Revision, long OwnCommits, DateTime Now);
 
     /// <summary>Orders "commit + count own commit" against "read own count + revision", so the expected revision is exact.</summary>
+    private sealed class Timings
+    {
+        public TimeSpan Read;
+        public TimeSpan Evaluate;
+        public TimeSpan Write;
+    }
+
     private sealed class Turns
     {
         public readonly SemaphoreSlim Lock = new(1, 1);
@@ -155,13 +169,13 @@ public sealed partial class RescoreContacts(
     }
 
     private async Task ProduceAsync(ScoringStore store, RuleSet ruleSet, int versionId, long after, int chunkSize, int parallelism,
-        Turns turns, ChannelWriter<Chunk> output, CancellationToken ct)
+        Turns turns, Timings timings, ChannelWriter<Chunk> output, CancellationToken ct)
     {
         try
         {
             while (true)
             {
-                var chunk = await ReadChunkAsync(store, null, ruleSet, versionId, after, chunkSize, parallelism, turns, ct);
+                var chunk = await ReadChunkAsync(store, null, ruleSet, versionId, after, chunkSize, parallelism, turns, timings, ct);
                 if (chunk is null)
                 {
                     break;
@@ -179,8 +193,9 @@ public sealed partial class RescoreContacts(
     }
 
     private async Task<Chunk?> ReadChunkAsync(ScoringStore store, DbTransaction? tx, RuleSet ruleSet, int versionId, long after, int chunkSize,
-        int parallelism, Turns turns, CancellationToken ct, long? upTo = null)
+        int parallelism, Turns turns, Timings timings, CancellationToken ct, long? upTo = null)
     {
+        var started = Stopwatch.GetTimestamp();
         long revision, own;
         await turns.Lock.WaitAsync(ct);
         try
@@ -211,14 +226,17 @@ public sealed partial class RescoreContacts(
             foreach (var model in ruleSet.ScoringModels)
             {
                 // Every model starts over, also for contacts whose history no longer scores in it.
-                lead.Scores[model.Name] = new ModelState(new ScoreState(), 0, stored: false) { Changed = true };
+                lead.Scores[model.Name] = new ModelState(new ScoreState(), 0) { Changed = true };
             }
         }
+        var read = Stopwatch.GetElapsedTime(started);
         await ProcessInbox.EvaluateAsync(ruleSet, versionId, leads.Values, now, parallelism, ct);
+        timings.Read += read;
+        timings.Evaluate += Stopwatch.GetElapsedTime(started) - read;
         return new Chunk(after, upTo.Value, leads, count, revision, own, now);
     }
 
-    private async Task WriteChunkAsync(ScoringStore store, RuleSet ruleSet, int versionId, long jobId, Chunk chunk, int parallelism, Turns turns, CancellationToken ct)
+    private async Task WriteChunkAsync(ScoringStore store, RuleSet ruleSet, int versionId, long jobId, Chunk chunk, int parallelism, Turns turns, Timings timings, CancellationToken ct)
     {
         using var turn = await gate.EnterAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -229,7 +247,7 @@ public sealed partial class RescoreContacts(
             // Another writer (the processor) committed since this chunk was read: redo it inside this transaction,
             // which holds the write lock, so nothing can change under it this time.
             LogRedo(chunk.After, chunk.UpTo);
-            chunk = (await ReadChunkAsync(store, tx, ruleSet, versionId, chunk.After, 0, parallelism, turns, ct, chunk.UpTo))!;
+            chunk = (await ReadChunkAsync(store, tx, ruleSet, versionId, chunk.After, 0, parallelism, turns, timings, ct, chunk.UpTo))!;
             if (!await store.TryBumpRevisionAsync(tx, chunk.Revision, ct))
             {
                 throw new InvalidOperationException("The scoring revision changed inside a write transaction.");
