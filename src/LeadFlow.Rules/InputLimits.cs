@@ -86,16 +86,30 @@ public static class InputLimits
     private static void List(IReadOnlyList<string>? items, string name)
     {
         Count(items?.Count, MaxListItems, name);
-        foreach (var item in items!)
+        for (var i = 0; i < items!.Count; i++)
         {
-            Text(item, name);
+            Text(items[i], name);
         }
     }
 
     private static void Map(IReadOnlyDictionary<string, string>? map, string name)
     {
         Count(map?.Count, MaxDictionaryEntries, name);
-        foreach (var (key, value) in map!)
+        if (map!.Count == 0)
+        {
+            return;
+        }
+        // Runs on every evaluation: the concrete Dictionary's struct enumerator avoids boxing one per call.
+        if (map is Dictionary<string, string> dictionary)
+        {
+            foreach (var (key, value) in dictionary)
+            {
+                Text(key, name);
+                Text(value, name);
+            }
+            return;
+        }
+        foreach (var (key, value) in map)
         {
             Text(key, name);
             Text(value, name);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json.Serialization;
 
 namespace LeadFlow.Rules;
@@ -28,6 +29,12 @@ public sealed class ScoreState
     [JsonPropertyName("floored")]
     public double FlooredPoints { get; set; }
 
+    /// <summary>
+    /// The earliest time at which a cap timestamp leaves its window; until then pruning has nothing to do. Not
+    /// serialized: a deserialized state prunes on its first Apply and computes it again.
+    /// </summary>
+    private DateTime? _pruneDue;
+
     /// <summary>The newest interaction time applied so far.</summary>
     [JsonPropertyName("latest")]
     public DateTime? LatestAt { get; set; }
@@ -44,17 +51,30 @@ public sealed class ScoreState
         {
             LatestAt = occurredAt;
         }
-        PruneCaps(model, LatestAt.Value);
+        if (_pruneDue is not { } due || LatestAt.Value > due)
+        {
+            PruneCaps(model, LatestAt.Value);
+        }
 
+        // Allocation-free when nothing is capped out (the common case): the hits themselves are returned.
         List<RuleHit>? counted = null;
         var points = 0.0;
-        foreach (var hit in hits)
+        for (var i = 0; i < hits.Count; i++)
         {
+            var hit = hits[i];
             if (hit.Cap is { } cap && !TryCount(hit.Rule, cap, occurredAt))
             {
+                if (counted is null)
+                {
+                    counted = new List<RuleHit>(hits.Count);
+                    for (var j = 0; j < i; j++)
+                    {
+                        counted.Add(hits[j]);
+                    }
+                }
                 continue;
             }
-            (counted ??= new List<RuleHit>(hits.Count)).Add(hit);
+            counted?.Add(hit);
             points += hit.Points;
         }
         if (points != 0.0)
@@ -62,7 +82,7 @@ public sealed class ScoreState
             AddContribution(occurredAt, points);
         }
         Fold(model, LatestAt.Value);
-        return counted ?? (IReadOnlyList<RuleHit>)[];
+        return counted ?? hits;
     }
 
     /// <summary>The decayed score at <paramref name="now"/>: the sum of <see cref="Decay.Value"/> over the counted points.</summary>
@@ -104,15 +124,28 @@ public sealed class ScoreState
             at--;
         }
         times.Insert(at, occurredAt);
+        var expires = occurredAt > DateTime.MaxValue - cap.Period ? DateTime.MaxValue : occurredAt + cap.Period;
+        if (_pruneDue is { } due && expires < due)
+        {
+            _pruneDue = expires;
+        }
         return true;
     }
 
     private void PruneCaps(ScoringModel model, DateTime latest)
     {
+        // Runs only when some timestamp may have left its window (_pruneDue), so most interactions skip it.
+        var due = DateTime.MaxValue;
+        if (Caps.Count == 0)
+        {
+            _pruneDue = due;
+            return;
+        }
+        var caps = CapsOf(model);
         List<string>? empty = null;
         foreach (var (rule, times) in Caps)
         {
-            var cap = FindCap(model, rule);
+            var cap = caps.GetValueOrDefault(rule);
             if (cap is null)
             {
                 (empty ??= []).Add(rule);   // the rule lost its cap or is gone: its history no longer matters
@@ -129,6 +162,10 @@ public sealed class ScoreState
             {
                 (empty ??= []).Add(rule);
             }
+            else if (times[0] < DateTime.MaxValue - cap.Period && times[0] + cap.Period < due)
+            {
+                due = times[0] + cap.Period;
+            }
         }
         if (empty is not null)
         {
@@ -137,19 +174,25 @@ public sealed class ScoreState
                 Caps.Remove(rule);
             }
         }
+        _pruneDue = due;
     }
 
-    private static FrequencyCap? FindCap(ScoringModel model, string rule)
-    {
-        foreach (var r in model.Rules)
+    private static Dictionary<string, FrequencyCap> CapsOf(ScoringModel model) =>
+        CapsByModel.GetValue(model, static m =>
         {
-            if (r.Name == rule)
+            var caps = new Dictionary<string, FrequencyCap>(StringComparer.Ordinal);
+            foreach (var r in m.Rules)
             {
-                return r.Cap;
+                if (r.Cap is not null)
+                {
+                    caps.TryAdd(r.Name, r.Cap);
+                }
             }
-        }
-        return null;
-    }
+            return caps;
+        });
+
+    /// <summary>Each model's capped rules by name, built once per model instance (models are immutable).</summary>
+    private static readonly ConditionalWeakTable<ScoringModel, Dictionary<string, FrequencyCap>> CapsByModel = [];
 
     private void AddContribution(DateTime at, double points)
     {
@@ -170,12 +213,16 @@ public sealed class ScoreState
 
     private void Fold(ScoringModel model, DateTime latest)
     {
+        if (Contributions.Count == 0)
+        {
+            return;
+        }
         var floorAge = model.Floor > 0
             ? Decay.FloorAge(model.HalfLife, model.Floor)
             : model.HalfLife > TimeSpan.Zero && model.HalfLife.Ticks * ZeroFloorHalfLives < TimeSpan.MaxValue.Ticks
                 ? TimeSpan.FromTicks((long)(model.HalfLife.Ticks * ZeroFloorHalfLives))
                 : TimeSpan.MaxValue;
-        if (floorAge == TimeSpan.MaxValue || latest - DateTime.MinValue < floorAge)
+        if (floorAge == TimeSpan.MaxValue || latest - DateTime.MinValue < floorAge || Contributions[0].At > latest - floorAge)
         {
             return;
         }
