@@ -26,22 +26,20 @@ internal static class EngineFactory
         NestedRuleExecutionMode = NestedRuleExecutionMode.All,
     };
 
-    /// <summary>A new engine with every workflow registered; a workflow RulesEngine refuses is reported against its file.</summary>
-    public static RulesEngine.RulesEngine Create(IEnumerable<Workflow> workflows, out List<RuleProblem> problems,
-        IReadOnlyList<RuleSetLoader.ParsedFile> files)
+    /// <summary>A new engine with every file's workflow registered; a workflow RulesEngine refuses is reported against its file.</summary>
+    public static RulesEngine.RulesEngine Create(IReadOnlyList<RuleSetLoader.ParsedFile> files, out List<RuleProblem> problems)
     {
         problems = [];
         var engine = new RulesEngine.RulesEngine(Settings());
-        foreach (var workflow in workflows)
+        foreach (var file in files)
         {
             try
             {
-                engine.AddWorkflow(workflow);
+                engine.AddWorkflow(file.Workflow);
             }
             catch (Exception ex)
             {
-                var file = files.FirstOrDefault(f => ReferenceEquals(f.Workflow, workflow))?.Path ?? workflow.WorkflowName;
-                problems.Add(new RuleProblem(file, null, $"RulesEngine refused the workflow: {ex.Message}"));
+                problems.Add(new RuleProblem(file.Path, null, $"RulesEngine refused the workflow: {ex.Message}"));
             }
         }
         return engine;

@@ -16,45 +16,54 @@ internal static class ExpressionChecks
     public static void Check(string file, RuleFileKind kind, Workflow workflow, JToken root, List<RuleProblem> problems)
     {
         var scope = RuleInputs.Declared(kind).Select(p => Expression.Parameter(p.Type, p.Name)).ToList();
+        var failed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var i = 0;
         foreach (var param in workflow.GlobalParams ?? [])
         {
             var line = RuleSchema.LineOf(root.SelectToken($"GlobalParams[{i++}].Expression"));
-            if (CheckOne(file, null, $"GlobalParams '{param.Name}'", param.Expression, scope, null, line, problems) is { } type)
-            {
-                scope.Add(Expression.Parameter(type, param.Name));
-            }
+            AddParam(CheckOne(file, null, $"GlobalParams '{param.Name}'", param.Expression, scope, null, line, failed, problems), param, scope, failed);
         }
         foreach (var rule in workflow.Rules ?? [])
         {
-            CheckRule(file, rule, rule.RuleName, scope, root, problems);
+            CheckRule(file, rule, rule.RuleName, scope, root, failed, problems);
         }
     }
 
-    private static void CheckRule(string file, Rule rule, string path, List<ParameterExpression> outer, JToken root, List<RuleProblem> problems)
+    private static void CheckRule(string file, Rule rule, string path, List<ParameterExpression> outer, JToken root,
+        HashSet<string> outerFailed, List<RuleProblem> problems)
     {
         var scope = new List<ParameterExpression>(outer);
+        var failed = new HashSet<string>(outerFailed, StringComparer.OrdinalIgnoreCase);
         var line = RuleChecks.LineOfRule(root, path);
         foreach (var param in rule.LocalParams ?? [])
         {
-            if (CheckOne(file, path, $"LocalParams '{param.Name}'", param.Expression, scope, null, line, problems) is { } type)
-            {
-                scope.Add(Expression.Parameter(type, param.Name));
-            }
+            AddParam(CheckOne(file, path, $"LocalParams '{param.Name}'", param.Expression, scope, null, line, failed, problems), param, scope, failed);
         }
         if (!string.IsNullOrEmpty(rule.Expression))
         {
-            CheckOne(file, path, null, rule.Expression, scope, typeof(bool), line, problems);
+            CheckOne(file, path, null, rule.Expression, scope, typeof(bool), line, failed, problems);
         }
         foreach (var child in rule.Rules ?? [])
         {
-            CheckRule(file, child, $"{path}/{child.RuleName}", scope, root, problems);
+            CheckRule(file, child, $"{path}/{child.RuleName}", scope, root, failed, problems);
+        }
+    }
+
+    private static void AddParam(Type? type, ScopedParam param, List<ParameterExpression> scope, HashSet<string> failed)
+    {
+        if (type is null)
+        {
+            failed.Add(param.Name);     // already reported; expressions that use it are not reported again
+        }
+        else
+        {
+            scope.Add(Expression.Parameter(type, param.Name));
         }
     }
 
     /// <summary>Checks one expression; returns its type when it is fine (for scoped params), else null with a problem.</summary>
     private static Type? CheckOne(string file, string? rule, string? what, string expression, List<ParameterExpression> scope,
-        Type? returnType, int? line, List<RuleProblem> problems)
+        Type? returnType, int? line, HashSet<string> failedParams, List<RuleProblem> problems)
     {
         var prefix = what is null ? "" : $"{what}: ";
         if (ExpressionGuard.CheckText(expression) is { } textProblem)
@@ -69,6 +78,10 @@ internal static class ExpressionChecks
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            if (failedParams.Any(p => ex.Message.Contains($"'{p}'", StringComparison.OrdinalIgnoreCase)))
+            {
+                return null;
+            }
             problems.Add(new RuleProblem(file, rule, $"{prefix}the expression does not compile: {ex.Message}{Hint(ex.Message)}", line));
             return null;
         }

@@ -223,7 +223,8 @@ internal static class ExpressionGuard
                 return Fail($"{declaring.Name}.{member.Name} is not allowed: rules must give the same answer every time " +
                     "(compare with interaction.OccurredAt instead)", node);
             }
-            if (!IsAllowedType(declaring) && !IsCollectionInterface(declaring))
+            var arrayLength = declaring == typeof(Array) && member.Name == nameof(Array.Length) && node.Expression is { } array && IsAllowedType(array.Type);
+            if (!IsAllowedType(declaring) && !IsCollectionInterface(declaring) && !arrayLength)
             {
                 return Fail($"reading {Describe(declaring)}.{member.Name} is not allowed: {TypeProblem(declaring)}", node);
             }

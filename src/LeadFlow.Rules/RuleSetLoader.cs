@@ -45,7 +45,7 @@ public static class RuleSetLoader
         foreach (var source in sources)
         {
             ct.ThrowIfCancellationRequested();
-            if (await ParseAsync(source, problems, ct).ConfigureAwait(false) is { } file)
+            if (await ParseAsync(source, problems).ConfigureAwait(false) is { } file)
             {
                 parsed.Add(file);
             }
@@ -56,7 +56,7 @@ public static class RuleSetLoader
             return new RuleSetLoadResult(null, problems);
         }
 
-        var engine = EngineFactory.Create(parsed.Select(p => p.Workflow), out var addProblems, parsed);
+        var engine = EngineFactory.Create(parsed, out var addProblems);
         problems.AddRange(addProblems);
         if (problems.Count == 0)
         {
@@ -131,9 +131,8 @@ public static class RuleSetLoader
         return sources;
     }
 
-    private static async Task<ParsedFile?> ParseAsync(SourceFile source, List<RuleProblem> problems, CancellationToken ct)
+    private static async Task<ParsedFile?> ParseAsync(SourceFile source, List<RuleProblem> problems)
     {
-        _ = ct;
         var fileProblems = new List<RuleProblem>();
         string text;
         try
