@@ -242,18 +242,29 @@ internal static class ExpressionGuard
 
         protected override Expression VisitMethodCall(MethodCallExpression node)
         {
-            var problem = MethodProblem(node.Method);
+            var problem = MethodProblem(node.Method) ?? ConcatProblem(node.Method, node.Arguments);
             return problem is null ? base.VisitMethodCall(node) : Fail(problem, node);
         }
 
         protected override Expression VisitBinary(BinaryExpression node)
         {
-            if (node.Method is { } m && MethodProblem(m) is { } problem)
+            if (node.Method is { } m && (MethodProblem(m) ?? ConcatProblem(m, [node.Left, node.Right])) is { } problem)
             {
                 return Fail(problem, node);
             }
             return base.VisitBinary(node);
         }
+
+        // Joining two computed texts doubles their size; through a chain of LocalParams (p2 = p1 + p1...) that grows
+        // exponentially. Joining a computed text with literals only grows it by the literals.
+        private static string? ConcatProblem(MethodInfo method, IReadOnlyList<Expression> arguments) =>
+            method.DeclaringType == typeof(string) && method.Name == "Concat"
+                && arguments.Count(a => StripConvert(a) is not ConstantExpression) > 1
+                ? "joining two computed texts is not allowed (it can double their size over and over); compare the parts separately"
+                : null;
+
+        private static Expression StripConvert(Expression e) =>
+            e is UnaryExpression { NodeType: ExpressionType.Convert } u ? StripConvert(u.Operand) : e;
 
         protected override Expression VisitUnary(UnaryExpression node)
         {

@@ -49,6 +49,8 @@ public sealed class HostileExpressionTests
         { "gc-collect", "GC.GetTotalMemory(true) > 0", "does not compile" },
         { "console-write", "Console.ReadLine() != null", "does not compile" },
         { "ruleengine-utils", "ExpressionUtils.CheckContains(contact.Email, \"a\")", "not allowed" },
+        { "concat-doubling", "contact.Tags.Select(t => t + t + t + t).Any(t => t.Length > 5)", "joining two computed texts" },
+        { "concat-self", "(contact.Email + contact.Email).Length > 0", "joining two computed texts" },
         { "list-mutation", "contact.Tags.ToList().Remove(\"x\")", "does not compile" },
     };
 
@@ -69,5 +71,35 @@ public sealed class HostileExpressionTests
             $"the problem should name rule '{name}': {problem}");
         Assert.Contains(fragment, problem.Message, StringComparison.Ordinal);
         Assert.NotNull(problem.Line);
+    }
+
+    [Fact]
+    public async Task Doubling_text_through_a_chain_of_local_params_is_rejected()
+    {
+        using var rules = new TempRules();
+        var doublings = string.Join(", ", Enumerable.Range(1, 16).Select(i =>
+            $"{{ \"Name\": \"p{i}\", \"Expression\": \"{(i == 1 ? "contact.Email" : $"p{i - 1}")} + {(i == 1 ? "contact.Email" : $"p{i - 1}")}\" }}"));
+        rules.Write("scoring/main.json", $$"""
+            { "WorkflowName": "main", "Rules": [
+              { "RuleName": "settings", "Enabled": false, "Expression": "true", "Properties": { "halfLifeDays": 30, "floor": 0.1 } },
+              { "RuleName": "bomb", "LocalParams": [ {{doublings}} ], "Expression": "p16.Length > 0", "Properties": { "points": 1 } } ] }
+            """);
+
+        var result = await RuleSetLoader.LoadAsync(rules.Path, TestContext.Current.CancellationToken);
+
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal("bomb", problem.Rule);
+        Assert.Contains("LocalParams 'p1': unsafe expression: joining two computed texts", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Joining_a_computed_text_with_literals_is_fine()
+    {
+        using var rules = new TempRules();
+        rules.Write("scoring/main.json", RuleFiles.OneScoringRule("(Facts.UrlPath(interaction.Url) + \"/\").StartsWith(\"/pricing/\")"));
+
+        var result = await RuleSetLoader.LoadAsync(rules.Path, TestContext.Current.CancellationToken);
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Problems));
     }
 }
