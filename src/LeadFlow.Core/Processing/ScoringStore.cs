@@ -212,7 +212,7 @@ internal sealed class ScoringStore(DbConnection connection)
     /// <summary>Writes every lead's results inside <paramref name="tx"/>. Ledger rows go in lead then interaction order.</summary>
     public async Task WriteAsync(DbTransaction tx, IReadOnlyCollection<LeadWork> leads, int versionId, DateTime now, CancellationToken ct)
     {
-        var stamp = Sql.Timestamp(now);
+        object stamp = now;   // a DateTime parameter: both providers store it as EF Core does
         var hits = leads.Where(l => l.Exists).SelectMany(l => l.Hits);
         foreach (var chunk in hits.Chunk(RowsPerStatement * 5))
         {
