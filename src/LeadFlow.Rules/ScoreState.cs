@@ -10,7 +10,9 @@ namespace LeadFlow.Rules;
 /// </summary>
 /// <remarks>
 /// Interactions are expected in time order per contact (the processor guarantees it). An interaction older than ones
-/// already applied is still counted, but caps and folding are judged against the newest time seen.
+/// already applied is still counted, but caps and folding are judged against the newest time seen. Not thread-safe:
+/// one contact's state is updated by one thread at a time. <see cref="ValueAt"/> expects a time at or after the newest
+/// interaction applied (contributions already folded to the floor are not worth more earlier).
 /// </remarks>
 public sealed class ScoreState
 {

@@ -33,7 +33,9 @@ internal static class RulesOverhead
     public static async Task<int> RunAsync(BenchOptions options, CancellationToken ct)
     {
         var directory = FindRules();
+        var coldWatch = Stopwatch.StartNew();
         var load = await RuleSetLoader.LoadAsync(directory, ct);
+        var coldMs = coldWatch.Elapsed.TotalMilliseconds;
         if (!load.Succeeded)
         {
             await Console.Error.WriteLineAsync("leadflow-bench: the shipped rules do not load:\n" + string.Join('\n', load.Problems));
@@ -47,6 +49,15 @@ internal static class RulesOverhead
 
         Console.Out.WriteLine($"rules-overhead: {evaluations:N0} evaluations per variant per run, {options.Runs} runs, models " +
             $"{string.Join(", ", models.Select(m => $"{m.Name} ({m.Rules.Count} rules)"))}; rules {rules.Version[..19]}…");
+        var reloads = new List<double>();
+        for (var i = 0; i < 5; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            _ = await RuleSetLoader.LoadAsync(directory, ct);
+            reloads.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        Console.Out.WriteLine($"loading the shipped rules (parse, schema, checks, compile, dry runs): first {coldMs:F0} ms in this process, " +
+            $"again (a hot reload) median {Stats.Median(reloads):F0} ms");
         Console.Out.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}, load {Load()}");
 
         // The processor keeps a contact's state per model in memory while it scores; here one slot per contact and model.
