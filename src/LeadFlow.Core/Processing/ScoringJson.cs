@@ -22,7 +22,10 @@ internal static class ScoringJson
     public static IReadOnlyDictionary<string, string> ParseStrings(string? json) =>
         string.IsNullOrEmpty(json) || json == "{}" ? NoStrings : JsonSerializer.Deserialize(json, ScoringJsonContext.Default.DictionaryStringString) ?? NoStrings;
 
-    /// <summary>An event's properties: any JSON object; values that are not strings are kept as their JSON text.</summary>
+    /// <summary>
+    /// An event's properties: any JSON object; values that are not strings are kept as their JSON text. Only the
+    /// first <see cref="InputLimits.MaxDictionaryEntries"/> are passed to rules (the rules library refuses more).
+    /// </summary>
     public static IReadOnlyDictionary<string, string> ParseProperties(string json)
     {
         using var document = JsonDocument.Parse(json);
@@ -33,6 +36,10 @@ internal static class ScoringJson
         Dictionary<string, string>? properties = null;
         foreach (var property in document.RootElement.EnumerateObject())
         {
+            if (properties?.Count >= InputLimits.MaxDictionaryEntries)
+            {
+                break;
+            }
             (properties ??= new Dictionary<string, string>(StringComparer.Ordinal))[property.Name] =
                 property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText();
         }

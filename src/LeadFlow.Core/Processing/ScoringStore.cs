@@ -193,7 +193,7 @@ internal sealed class ScoringStore(DbConnection connection)
                 Seniority = Text(reader, 5),
                 Department = Text(reader, 6),
                 Country = Text(reader, 7),
-                Fields = ScoringJson.ParseStrings(Text(reader, 8)),
+                Fields = Limit(ScoringJson.ParseStrings(Text(reader, 8))),
             };
             lead.Account = reader.IsDBNull(9) ? AccountFacts.None : new AccountFacts
             {
@@ -203,11 +203,15 @@ internal sealed class ScoringStore(DbConnection connection)
                 EmployeeCount = reader.IsDBNull(12) ? null : reader.GetInt32(12),
                 AnnualRevenue = reader.IsDBNull(13) ? null : reader.GetInt64(13),
                 Country = Text(reader, 14),
-                Technologies = reader.IsDBNull(15) ? [] : JsonSerializer.Deserialize(reader.GetString(15), ScoringJsonContext.Default.ListString) ?? [],
+                Technologies = reader.IsDBNull(15) ? [] : (JsonSerializer.Deserialize(reader.GetString(15), ScoringJsonContext.Default.ListString) ?? []).Take(InputLimits.MaxListItems).ToList(),
                 IsAbm = !reader.IsDBNull(16) && reader.GetBoolean(16),
             };
         }
     }
+
+    /// <summary>The rules library refuses larger inputs (they would let an expression loop long); the first entries are kept.</summary>
+    private static IReadOnlyDictionary<string, string> Limit(IReadOnlyDictionary<string, string> values) =>
+        values.Count <= InputLimits.MaxDictionaryEntries ? values : values.Take(InputLimits.MaxDictionaryEntries).ToDictionary(StringComparer.Ordinal);
 
     /// <summary>Writes every lead's results inside <paramref name="tx"/>. Ledger rows go in lead then interaction order.</summary>
     public async Task WriteAsync(DbTransaction tx, IReadOnlyCollection<LeadWork> leads, int versionId, DateTime now, CancellationToken ct)

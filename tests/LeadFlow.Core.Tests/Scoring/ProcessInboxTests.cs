@@ -142,4 +142,14 @@ public sealed class ProcessInboxTests : ScoringTest
 
     private Task<(string, double)> GradeAsync(long id) =>
         DbAsync(db => db.ContactGrades.Where(g => g.ContactId == id).Select(g => ValueTuple.Create(g.Grade, g.FitPoints)).SingleAsync(Ct));
+
+    [Fact]
+    public async Task An_interaction_with_more_properties_than_rules_accept_is_scored_with_the_first_ones()
+    {
+        var properties = "{" + string.Join(",", Enumerable.Range(0, 300).Select(i => $"\"k{i}\":{i}")) + "}";
+        await IngestAsync(Event("ada@acme.com", "page_view", url: "/pricing") with { Properties = properties });
+
+        Assert.Equal(1, await DrainAsync());
+        Assert.Equal(2, (await LedgerAsync(await ContactIdAsync("ada@acme.com"))).Count);
+    }
 }
