@@ -1,4 +1,5 @@
 using LeadFlow.Rules;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -84,8 +85,8 @@ public sealed partial class RescoreRunner(IServiceScopeFactory scopes, RuleSetHo
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<Storage.LeadFlowDbContext>();
         var version = rules.Current.Version;
-        var job = db.RescoreJobs.Where(j => j.Status == RescoreStatus.Running && j.StartedBy == StartedByApi && j.RuleSetVersion == version)
-            .OrderByDescending(j => j.Id).Select(j => (long?)j.Id).FirstOrDefault();
+        var job = await db.RescoreJobs.Where(j => j.Status == RescoreStatus.Running && j.StartedBy == StartedByApi && j.RuleSetVersion == version)
+            .OrderByDescending(j => j.Id).Select(j => (long?)j.Id).FirstOrDefaultAsync(cancellationToken);
         if (job is { } id)
         {
             LogResuming(id);
