@@ -19,7 +19,10 @@ public sealed class ScoreState
     /// <summary>After this many half-lives a contribution with floor 0 is worth less than 1e-19 of itself and is dropped.</summary>
     private const double ZeroFloorHalfLives = 64;
 
-    /// <summary>Capped rule name -> times (UTC) of its counted hits within the cap period, oldest first.</summary>
+    /// <summary>
+    /// Capped rule name -> times (UTC) of its counted hits, oldest first. Times older than the rule's period are
+    /// dropped when the rule is next counted, and a rule's whole list once all of it has expired.
+    /// </summary>
     [JsonPropertyName("caps")]
     public Dictionary<string, List<DateTime>> Caps { get; set; } = new(StringComparer.Ordinal);
 
@@ -32,8 +35,8 @@ public sealed class ScoreState
     public double FlooredPoints { get; set; }
 
     /// <summary>
-    /// The earliest time at which a cap timestamp leaves its window; until then pruning has nothing to do. Not
-    /// serialized: a deserialized state prunes on its first Apply and computes it again.
+    /// No earlier than the first time at which some rule's whole history leaves its window; until then the full
+    /// prune has nothing to drop. Not serialized: a deserialized state prunes on its first Apply and computes it again.
     /// </summary>
     private DateTime? _pruneDue;
 
@@ -106,12 +109,31 @@ public sealed class ScoreState
         {
             times = [];
             Caps[rule] = times;
+            var expires = Expiry(occurredAt, cap.Period);
+            if (_pruneDue is { } due && expires < due)
+            {
+                _pruneDue = expires;
+            }
+        }
+        else
+        {
+            // The touched rule's history is trimmed here; other rules' in PruneCaps, once a list is wholly stale.
+            var stale = 0;
+            var horizon = LatestAt!.Value - cap.Period;
+            while (stale < times.Count && times[stale] <= horizon)
+            {
+                stale++;
+            }
+            if (stale > 0)
+            {
+                times.RemoveRange(0, stale);
+            }
         }
         var from = occurredAt - cap.Period;
         var inWindow = 0;
-        foreach (var t in times)
+        for (var i = times.Count - 1; i >= 0 && times[i] > from; i--)
         {
-            if (t > from && t <= occurredAt)
+            if (times[i] <= occurredAt)
             {
                 inWindow++;
             }
@@ -126,17 +148,18 @@ public sealed class ScoreState
             at--;
         }
         times.Insert(at, occurredAt);
-        var expires = occurredAt > DateTime.MaxValue - cap.Period ? DateTime.MaxValue : occurredAt + cap.Period;
-        if (_pruneDue is { } due && expires < due)
-        {
-            _pruneDue = expires;
-        }
         return true;
     }
 
+    private static DateTime Expiry(DateTime at, TimeSpan period) =>
+        at > DateTime.MaxValue - period ? DateTime.MaxValue : at + period;
+
+    /// <summary>
+    /// Trims every rule's history to its window and drops rules whose history is wholly stale or that lost their
+    /// cap. Runs only when some list can have become wholly stale (<see cref="_pruneDue"/>), so most interactions skip it.
+    /// </summary>
     private void PruneCaps(ScoringModel model, DateTime latest)
     {
-        // Runs only when some timestamp may have left its window (_pruneDue), so most interactions skip it.
         var due = DateTime.MaxValue;
         if (Caps.Count == 0)
         {
@@ -164,9 +187,9 @@ public sealed class ScoreState
             {
                 (empty ??= []).Add(rule);
             }
-            else if (times[0] < DateTime.MaxValue - cap.Period && times[0] + cap.Period < due)
+            else if (Expiry(times[^1], cap.Period) < due)
             {
-                due = times[0] + cap.Period;
+                due = Expiry(times[^1], cap.Period);
             }
         }
         if (empty is not null)

@@ -155,13 +155,13 @@ internal static class RulesOverhead
         var allocs = variants.ToDictionary(v => v.Name, _ => new List<double>());
         // Wall-clock rates suffer when other processes share the cores; CPU time of this process (all its threads,
         // GC included) is the steadier measure on a busy machine. Both are reported.
-        Report.Header("run", "variant", "evaluations/s (wall)", "evaluations per CPU-s", "CPU µs/evaluation", "alloc/evaluation", "time vs raw (wall)", "time vs raw (CPU)");
+        Report.Header("run", "variant", "evaluations/s (wall)", "evaluations per CPU-s", "CPU µs/evaluation", "alloc/evaluation", "GC pause (gen0/1/2)", "time vs raw (wall)", "time vs raw (CPU)");
         for (var run = 1; run <= options.Runs; run++)
         {
             ct.ThrowIfCancellationRequested();
             // Rotate the order so that drift in machine load does not favour one variant.
             var order = Enumerable.Range(0, variants.Length).Select(i => variants[(i + run - 1) % variants.Length]).ToList();
-            var rates = new Dictionary<string, (double Rate, double CpuRate, double Alloc)>();
+            var rates = new Dictionary<string, (double Rate, double CpuRate, double Alloc, double PausePct, int Gen0, int Gen1, int Gen2)>();
             foreach (var v in order)
             {
                 Array.Clear(states);
@@ -169,21 +169,26 @@ internal static class RulesOverhead
                 GC.WaitForPendingFinalizers();
                 var before = GC.GetAllocatedBytesForCurrentThread();
                 var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+                var pauseBefore = GC.GetTotalPauseDuration();
+                var (g0, g1, g2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
                 var sw = Stopwatch.StartNew();
                 await v.Run(inputs, run * 7919, evaluations);
                 sw.Stop();
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+                var pause = GC.GetTotalPauseDuration() - pauseBefore;
                 var alloc = (GC.GetAllocatedBytesForCurrentThread() - before) / (double)evaluations;
-                rates[v.Name] = (evaluations / sw.Elapsed.TotalSeconds, evaluations / cpu.TotalSeconds, alloc);
+                rates[v.Name] = (evaluations / sw.Elapsed.TotalSeconds, evaluations / cpu.TotalSeconds, alloc, pause / sw.Elapsed * 100,
+                    GC.CollectionCount(0) - g0, GC.CollectionCount(1) - g1, GC.CollectionCount(2) - g2);
                 perVariant[v.Name].Add(rates[v.Name].Rate);
                 perVariantCpu[v.Name].Add(rates[v.Name].CpuRate);
                 allocs[v.Name].Add(alloc);
             }
             foreach (var v in variants)
             {
-                var (rate, cpuRate, alloc) = rates[v.Name];
+                var (rate, cpuRate, alloc, pausePct, gen0, gen1, gen2) = rates[v.Name];
                 var raw0 = rates[variants[0].Name];
                 Report.Row(Report.I(run), v.Name, Report.F(rate, 0), Report.F(cpuRate, 0), Report.F(1e6 / cpuRate, 2), $"{alloc / 1024:F1} KiB",
+                    $"{pausePct:F1}% ({gen0}/{gen1}/{gen2})",
                     v == variants[0] ? "-" : $"{(raw0.Rate / rate - 1) * 100:+0.0;-0.0}%",
                     v == variants[0] ? "-" : $"{(raw0.CpuRate / cpuRate - 1) * 100:+0.0;-0.0}%");
             }
@@ -195,7 +200,7 @@ internal static class RulesOverhead
         {
             var median = Stats.Median(perVariant[v.Name]);
             var cpuMedian = Stats.Median(perVariantCpu[v.Name]);
-            Report.Row("median", v.Name, Report.F(median, 0), Report.F(cpuMedian, 0), Report.F(1e6 / cpuMedian, 2), $"{Stats.Median(allocs[v.Name]) / 1024:F1} KiB",
+            Report.Row("median", v.Name, Report.F(median, 0), Report.F(cpuMedian, 0), Report.F(1e6 / cpuMedian, 2), $"{Stats.Median(allocs[v.Name]) / 1024:F1} KiB", "",
                 v == variants[0] ? "-" : $"{(rawMedian / median - 1) * 100:+0.0;-0.0}%",
                 v == variants[0] ? "-" : $"{(rawCpuMedian / cpuMedian - 1) * 100:+0.0;-0.0}%");
         }
