@@ -37,7 +37,7 @@ internal sealed class LeadFlowServer : IAsyncDisposable
     /// <summary>The server's own "Batch of N interactions ... in X ms" log lines (its handler time per batch).</summary>
     public BatchLogCapture BatchLog { get; }
 
-    public static async Task<LeadFlowServer> StartAsync(string dataDirectory, CancellationToken ct)
+    public static async Task<LeadFlowServer> StartAsync(string dataDirectory, CancellationToken ct, params string[] settings)
     {
         var port = FreeLoopbackPort();
         var address = new Uri($"http://127.0.0.1:{port}");
@@ -51,6 +51,7 @@ internal sealed class LeadFlowServer : IAsyncDisposable
             // console is quietened so that it does not interleave with the results. The lines still go through
             // the logging pipeline, to the capture below.
             "--Logging:Console:LogLevel:Default=Warning",
+            .. settings,
         ]);
         var batchLog = new BatchLogCapture();
         app.Services.GetRequiredService<ILoggerFactory>().AddProvider(batchLog);

@@ -15,6 +15,9 @@ internal static class BenchmarkMain
           ingest     Batch ingestion over loopback HTTP vs. a raw SQLite baseline, per run and as a median.
           breakdown  Where one batch's time goes: body parsing, database work, HTTP end to end (profiling aid).
           designer   "Designer ready" from a cold browser load on loopback (Debian's Chromium; --runs only).
+          process    The scoring processor draining a pre-filled inbox of --events interactions (shipped rules).
+          scored     Ingest-to-scored over HTTP with the processor running, next to ingestion alone.
+          rescore    The rescore use case over --contacts contacts with --events / --contacts interactions each.
 
         Options (both commands):
           --events N        interactions per run                      (default 1000000)
@@ -62,6 +65,8 @@ internal static class BenchmarkMain
             "breakdown" => await IngestBreakdown.RunAsync(options, cancel.Token),
             "designer" => await DesignerReadyBenchmark.RunAsync(options, cancel.Token),
             "workflow-engine" => await WorkflowEngineBenchmark.RunAsync(options, cancel.Token),
+            "rules-overhead" => await RulesOverhead.RunAsync(options, cancel.Token),
+            "process" or "scored" or "rescore" => await ScoringBenchmark.RunAsync(args[0], options, cancel.Token),
             _ => await UnknownAsync(args[0]),
         };
     }

@@ -1,4 +1,5 @@
 using LeadFlow.Core.Contacts;
+using LeadFlow.Core.Processing;
 using LeadFlow.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -38,15 +39,25 @@ public sealed class LinkContactAccount(LeadFlowDbContext db, TimeProvider clock)
             links.ForEach(l => l.IsPrimary = false);
             link.IsPrimary = true;
         }
+        // The contact's account facts may have changed: grade it again.
+        db.ProfileChanges.Add(new ProfileChange { ContactId = contactId, EnqueuedAt = clock.GetUtcNow().UtcDateTime });
         await db.SaveChangesAsync(ct);
         return LinkOutcome.Linked;
     }
 
     public async Task<LinkOutcome> UnlinkAsync(long contactId, long accountId, CancellationToken ct)
     {
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var removed = await db.ContactAccounts
             .Where(l => l.ContactId == contactId && l.AccountId == accountId)
             .ExecuteDeleteAsync(ct);
-        return removed == 0 ? LinkOutcome.NotLinked : LinkOutcome.Unlinked;
+        if (removed == 0)
+        {
+            return LinkOutcome.NotLinked;
+        }
+        db.ProfileChanges.Add(new ProfileChange { ContactId = contactId, EnqueuedAt = clock.GetUtcNow().UtcDateTime });
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return LinkOutcome.Unlinked;
     }
 }

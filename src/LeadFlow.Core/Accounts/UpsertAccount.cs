@@ -1,4 +1,5 @@
 using LeadFlow.Core.Contacts;
+using LeadFlow.Core.Processing;
 using LeadFlow.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -58,7 +59,14 @@ public sealed class UpsertAccount(LeadFlowDbContext db, TimeProvider clock)
                 .ToList();
         }
         account.UpdatedAt = now;
+        // The account's contacts are graded again by the processor; queued in the same transaction as the change.
+        await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         await db.SaveChangesAsync(ct);
+        await ProfileChanges.EnqueueAccountAsync(db, account.Id, now, ct);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(ct);
+        }
         return new UpsertAccountResult(created ? UpsertOutcome.Created : UpsertOutcome.Updated, account);
     }
 

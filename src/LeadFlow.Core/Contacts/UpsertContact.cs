@@ -1,4 +1,5 @@
 using LeadFlow.Core.Accounts;
+using LeadFlow.Core.Processing;
 using LeadFlow.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -91,6 +92,9 @@ public sealed class UpsertContact(LeadFlowDbContext db, UpsertAccount accounts, 
             var account = await accounts.FindOrCreateAsync(domain, ct);
             await LinkAsync(contact, account, now, ct);
         }
+        await db.SaveChangesAsync(ct);
+        // Graded and qualified again by the processor, with the change committed or not at all.
+        db.ProfileChanges.Add(new ProfileChange { ContactId = contact.Id, EnqueuedAt = now });
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         return new UpsertContactResult(created ? UpsertOutcome.Created : UpsertOutcome.Updated, contact);

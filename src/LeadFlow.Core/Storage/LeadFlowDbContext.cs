@@ -3,8 +3,12 @@ using LeadFlow.Core.Accounts;
 using LeadFlow.Core.ApiKeys;
 using LeadFlow.Core.Consent;
 using LeadFlow.Core.Contacts;
+using LeadFlow.Core.Grading;
 using LeadFlow.Core.Interactions;
 using LeadFlow.Core.Users;
+using LeadFlow.Core.Processing;
+using LeadFlow.Core.Qualification;
+using LeadFlow.Core.Scoring;
 using Microsoft.EntityFrameworkCore;
 
 namespace LeadFlow.Core.Storage;
@@ -19,6 +23,15 @@ public sealed class LeadFlowDbContext(DbContextOptions<LeadFlowDbContext> option
     public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<User> Users => Set<User>();
+    public DbSet<ScoreLedgerEntry> ScoreLedger => Set<ScoreLedgerEntry>();
+    public DbSet<RuleSetVersion> RuleSetVersions => Set<RuleSetVersion>();
+    public DbSet<ContactScore> ContactScores => Set<ContactScore>();
+    public DbSet<ContactGrade> ContactGrades => Set<ContactGrade>();
+    public DbSet<ContactQualification> ContactQualifications => Set<ContactQualification>();
+    public DbSet<SalesFacts> SalesFacts => Set<SalesFacts>();
+    public DbSet<ProfileChange> ProfileChanges => Set<ProfileChange>();
+    public DbSet<ScoringRevision> ScoringRevisions => Set<ScoringRevision>();
+    public DbSet<RescoreJob> RescoreJobs => Set<RescoreJob>();
 
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 

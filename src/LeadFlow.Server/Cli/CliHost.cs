@@ -1,3 +1,4 @@
+using LeadFlow.Core.Scoring;
 using LeadFlow.Core.Storage;
 using Microsoft.Extensions.Options;
 
@@ -15,6 +16,7 @@ internal static class CliHost
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddLeadFlowCore();
+        builder.Services.AddLeadFlowScoring();
         using var host = builder.Build();
         await using var scope = host.Services.CreateAsyncScope();
         try

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LeadFlow.Core.Scoring;
 using LeadFlow.Core.Storage;
 using LeadFlow.Server.Accounts;
 using LeadFlow.Server.ApiKeys;
@@ -10,6 +11,8 @@ using LeadFlow.Server.Designer;
 using LeadFlow.Server.ElsaApi;
 using LeadFlow.Server.Interactions;
 using LeadFlow.Server.Problems;
+using LeadFlow.Server.Rules;
+using LeadFlow.Server.Scoring;
 using Microsoft.Extensions.Options;
 
 namespace LeadFlow.Server.Hosting;
@@ -40,6 +43,8 @@ internal static class LeadFlowApp
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section);
         services.AddOptions<HostOptions>().Configure<IOptions<ApiOptions>>((host, api) => host.ShutdownTimeout = api.Value.ShutdownTimeout);
         services.AddHostedService<StartupTasks>();
+        // After the migrations: the rules host, the processor and the rescore runner start once the schema is there.
+        services.AddLeadFlowScoring();
 
         // RFC 9457 problem details for every error, including bare status codes (401, 404, 405...).
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = ProblemTypes.Apply);
@@ -72,6 +77,8 @@ internal static class LeadFlowApp
         app.MapAccounts();
         app.MapInteractions();
         app.MapConsent();
+        app.MapScoring();
+        app.MapRules();
         app.MapApiKeys();
         // The Elsa 2 Studio at /designer, its sign-in pages, and the /v1 API it talks to.
         app.MapAccount();

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace LeadFlow.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(LeadFlowDbContext))]
-    [Migration("20261124020314_AddUsers")]
+    [Migration("20261124025000_AddUsers")]
     partial class AddUsers
     {
         /// <inheritdoc />
@@ -280,6 +280,40 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                     b.ToTable("contact_accounts", (string)null);
                 });
 
+            modelBuilder.Entity("LeadFlow.Core.Grading.ContactGrade", b =>
+                {
+                    b.Property<long>("ContactId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("contact_id");
+
+                    b.Property<string>("Contributions")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("contributions");
+
+                    b.Property<double>("FitPoints")
+                        .HasColumnType("REAL")
+                        .HasColumnName("fit_points");
+
+                    b.Property<string>("Grade")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("grade");
+
+                    b.Property<DateTime>("GradedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("graded_at");
+
+                    b.Property<int>("RuleSetVersionId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rule_set_version_id");
+
+                    b.HasKey("ContactId");
+
+                    b.ToTable("contact_grades", (string)null);
+                });
+
             modelBuilder.Entity("LeadFlow.Core.Interactions.InboxEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -377,6 +411,291 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                     b.ToTable("interactions");
                 });
 
+            modelBuilder.Entity("LeadFlow.Core.Processing.ProfileChange", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("ContactId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("contact_id");
+
+                    b.Property<DateTime>("EnqueuedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("enqueued_at");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("profile_changes");
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Processing.ScoringRevision", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("Revision")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("revision");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("scoring_revisions");
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Revision = 0L
+                        });
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Qualification.ContactQualification", b =>
+                {
+                    b.Property<long>("ContactId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("contact_id");
+
+                    b.Property<DateTime>("DecidedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("decided_at");
+
+                    b.Property<string>("File")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("file");
+
+                    b.Property<string>("Reasons")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reasons");
+
+                    b.Property<string>("Recent")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("recent");
+
+                    b.Property<string>("Rule")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule");
+
+                    b.Property<int>("RuleSetVersionId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rule_set_version_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<DateTime>("StatusSince")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status_since");
+
+                    b.HasKey("ContactId");
+
+                    b.ToTable("contact_qualifications", (string)null);
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Qualification.SalesFacts", b =>
+                {
+                    b.Property<long>("ContactId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("contact_id");
+
+                    b.Property<string>("Facts")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("facts");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ContactId");
+
+                    b.ToTable("sales_facts");
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Scoring.ContactScore", b =>
+                {
+                    b.Property<long>("ContactId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("contact_id");
+
+                    b.Property<string>("Model")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("model");
+
+                    b.Property<DateTime>("AsOf")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("as_of");
+
+                    b.Property<long>("LedgerAfter")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ledger_after");
+
+                    b.Property<int>("RuleSetVersionId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rule_set_version_id");
+
+                    b.Property<double>("Score")
+                        .HasColumnType("REAL")
+                        .HasColumnName("score");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state");
+
+                    b.HasKey("ContactId", "Model");
+
+                    b.ToTable("contact_scores", (string)null);
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Scoring.RescoreJob", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("ContactsDone")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("contacts_done");
+
+                    b.Property<long>("ContactsTotal")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("contacts_total");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("finished_at");
+
+                    b.Property<long>("InteractionsDone")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("interactions_done");
+
+                    b.Property<long>("LastContactId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_contact_id");
+
+                    b.Property<string>("RuleSetVersion")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule_set_version");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("StartedBy")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_by");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("rescore_jobs");
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Scoring.RuleSetVersion", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("FirstUsedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_used_at");
+
+                    b.Property<string>("Version")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Version")
+                        .IsUnique();
+
+                    b.ToTable("rule_set_versions");
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Scoring.ScoreLedgerEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("ContactId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("contact_id");
+
+                    b.Property<long>("InteractionId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("interaction_id");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("model");
+
+                    b.Property<DateTime>("OccurredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("occurred_at");
+
+                    b.Property<double>("Points")
+                        .HasColumnType("REAL")
+                        .HasColumnName("points");
+
+                    b.Property<DateTime>("RecordedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("recorded_at");
+
+                    b.Property<string>("Rule")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule");
+
+                    b.Property<int>("RuleSetVersionId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rule_set_version_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ContactId");
+
+                    b.ToTable("score_ledger", (string)null);
+                });
+
             modelBuilder.Entity("LeadFlow.Core.Users.User", b =>
                 {
                     b.Property<long>("Id")
@@ -454,6 +773,15 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("LeadFlow.Core.Grading.ContactGrade", b =>
+                {
+                    b.HasOne("LeadFlow.Core.Contacts.Contact", null)
+                        .WithOne()
+                        .HasForeignKey("LeadFlow.Core.Grading.ContactGrade", "ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("LeadFlow.Core.Interactions.InboxEntry", b =>
                 {
                     b.HasOne("LeadFlow.Core.Interactions.Interaction", null)
@@ -464,6 +792,42 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                 });
 
             modelBuilder.Entity("LeadFlow.Core.Interactions.Interaction", b =>
+                {
+                    b.HasOne("LeadFlow.Core.Contacts.Contact", null)
+                        .WithMany()
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Qualification.ContactQualification", b =>
+                {
+                    b.HasOne("LeadFlow.Core.Contacts.Contact", null)
+                        .WithOne()
+                        .HasForeignKey("LeadFlow.Core.Qualification.ContactQualification", "ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Qualification.SalesFacts", b =>
+                {
+                    b.HasOne("LeadFlow.Core.Contacts.Contact", null)
+                        .WithOne()
+                        .HasForeignKey("LeadFlow.Core.Qualification.SalesFacts", "ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Scoring.ContactScore", b =>
+                {
+                    b.HasOne("LeadFlow.Core.Contacts.Contact", null)
+                        .WithMany()
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Scoring.ScoreLedgerEntry", b =>
                 {
                     b.HasOne("LeadFlow.Core.Contacts.Contact", null)
                         .WithMany()

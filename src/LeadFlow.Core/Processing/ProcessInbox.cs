@@ -1,0 +1,175 @@
+using System.Data.Common;
+using System.Diagnostics;
+using LeadFlow.Core.Scoring;
+using LeadFlow.Core.Storage;
+using LeadFlow.Rules;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LeadFlow.Core.Processing;
+
+/// <summary>What one batch did.</summary>
+public sealed record BatchResult(int Interactions, int ProfileChanges, int Contacts, int LedgerRows, string? RuleSetVersion, TimeSpan Elapsed,
+    TimeSpan ReadTime = default, TimeSpan EvaluateTime = default, TimeSpan WriteTime = default)
+{
+    public static readonly BatchResult Empty = new(0, 0, 0, 0, null, TimeSpan.Zero);
+
+    public bool IsEmpty => Interactions == 0 && ProfileChanges == 0;
+}
+
+/// <summary>
+/// One batch of the processor: the next inbox rows (interactions, in id order) and profile changes, evaluated with
+/// the rule set in force, and written back together with the deletion of what was processed, in one transaction.
+/// </summary>
+/// <remarks>
+/// Reads and evaluation happen outside the write transaction, so that on SQLite ingestion can write meanwhile; the
+/// write then compare-and-swaps <see cref="ScoringRevision"/> and checks it deletes exactly the inbox rows it read.
+/// If anything changed in between (a rescore chunk, another processor), the batch is redone on fresh data. A crash at
+/// any point leaves the inbox rows in place: processed at least once, counted exactly once.
+/// A rule that throws fails the whole batch (<see cref="RuleEvaluationException"/>): nothing of it is written.
+/// </remarks>
+public sealed partial class ProcessInbox(
+    LeadFlowDbContext db, WriteGate gate, RuleSetHost rules, RuleSetVersions versions, TimeProvider clock,
+    IOptions<ProcessingOptions> options, ILogger<ProcessInbox> log)
+{
+    private const int MaxConflicts = 10;
+
+    /// <summary>Processes one batch; <see cref="BatchResult.Empty"/> when there was nothing to do.</summary>
+    /// <exception cref="InvalidOperationException">No valid rule set has been loaded yet.</exception>
+    /// <exception cref="RuleEvaluationException">A rule's expression threw; nothing of the batch was written.</exception>
+    public async Task<BatchResult> RunOnceAsync(CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var result = await TryRunAsync(ct);
+            if (result is not null)
+            {
+                return result;
+            }
+            if (attempt >= MaxConflicts)
+            {
+                throw new InvalidOperationException($"The batch conflicted with other scoring writers {attempt} times in a row.");
+            }
+            LogConflict(attempt);
+        }
+    }
+
+    /// <summary>Runs batches until the inbox and the profile-change queue are empty; returns the interactions processed.</summary>
+    public async Task<int> DrainAsync(CancellationToken ct)
+    {
+        var total = 0;
+        while (true)
+        {
+            var result = await RunOnceAsync(ct);
+            if (result.IsEmpty)
+            {
+                return total;
+            }
+            total += result.Interactions;
+        }
+    }
+
+    private async Task<BatchResult?> TryRunAsync(CancellationToken ct)
+    {
+        var ruleSet = rules.Current;
+        var started = Stopwatch.GetTimestamp();
+        var batchSize = options.Value.BatchSize;
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            var store = new ScoringStore(db.Database.GetDbConnection());
+            var versionId = await versions.IdOfAsync(store, ruleSet.Version, ct);
+            // The revision is read first: whatever is read after it is at least as new as it.
+            var revision = await store.ReadRevisionAsync(null, ct);
+            var inbox = await store.ReadInboxAsync(batchSize, ct);
+            var changes = await store.ReadProfileChangesAsync(batchSize, ct);
+            if (inbox.Count == 0 && changes.Count == 0)
+            {
+                return BatchResult.Empty;
+            }
+
+            var leads = new Dictionary<long, LeadWork>();
+            foreach (var row in inbox)
+            {
+                Lead(leads, row.ContactId).Interactions.Add(row.Interaction);
+            }
+            foreach (var (_, contactId) in changes)
+            {
+                Lead(leads, contactId).ProfileChanged = true;
+            }
+            await store.LoadAsync(null, leads, ct);
+            var read = Stopwatch.GetElapsedTime(started);
+
+            var now = clock.GetUtcNow().UtcDateTime;
+            await EvaluateAsync(ruleSet, versionId, leads.Values, now, options.Value.EffectiveParallelism, ct);
+            var evaluated = Stopwatch.GetElapsedTime(started);
+
+            using var turn = await gate.EnterAsync(ct);
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var tx = transaction.GetDbTransaction();
+            if (!await store.TryBumpRevisionAsync(tx, revision, ct))
+            {
+                return null;
+            }
+            await store.WriteAsync(tx, leads.Values, versionId, now, ct);
+            if (inbox.Count > 0 && await DeleteAsync(store, tx, store.Sql.DeleteInbox, inbox.Select(r => r.Id).ToList(), ct) != inbox.Count)
+            {
+                return null;   // another processor took some of these rows: redo on fresh data (the rollback undoes our writes)
+            }
+            if (changes.Count > 0 && await DeleteAsync(store, tx, store.Sql.DeleteProfileChanges, changes.Select(c => c.Id).ToList(), ct) != changes.Count)
+            {
+                return null;
+            }
+            await transaction.CommitAsync(ct);
+
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            var result = new BatchResult(inbox.Count, changes.Count, leads.Count, leads.Values.Sum(l => l.Hits.Count), ruleSet.Version,
+                elapsed, read, evaluated - read, elapsed - evaluated);
+            LogBatch(result.Interactions, result.ProfileChanges, result.Contacts, result.LedgerRows, result.Elapsed.TotalMilliseconds);
+            return result;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    internal static async Task EvaluateAsync(RuleSet ruleSet, int versionId, IReadOnlyCollection<LeadWork> leads, DateTime now, int parallelism, CancellationToken ct)
+    {
+        var work = leads.Where(l => l.Exists).ToList();
+        if (parallelism <= 1 || work.Count < 64)
+        {
+            foreach (var lead in work)
+            {
+                await LeadEvaluator.EvaluateAsync(ruleSet, versionId, lead, now, ct);
+            }
+            return;
+        }
+        // Contacts are independent; each contact's interactions stay in order inside its own evaluation.
+        await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct },
+            (lead, token) => LeadEvaluator.EvaluateAsync(ruleSet, versionId, lead, now, token));
+    }
+
+    private static async Task<int> DeleteAsync(ScoringStore store, DbTransaction tx, string sql, List<long> ids, CancellationToken ct) =>
+        store.Sql.IsSqlite
+            ? await store.ExecuteAsync(tx, sql, ct, ids.Max())
+            : await store.ExecuteAsync(tx, sql, ct, ScoringStore.IdsJson(ids));
+
+    private static LeadWork Lead(Dictionary<long, LeadWork> leads, long contactId)
+    {
+        if (!leads.TryGetValue(contactId, out var lead))
+        {
+            lead = new LeadWork(contactId);
+            leads[contactId] = lead;
+        }
+        return lead;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Processed {Interactions} interactions and {ProfileChanges} profile changes of {Contacts} contacts ({LedgerRows} ledger rows) in {ElapsedMs} ms")]
+    private partial void LogBatch(int interactions, int profileChanges, int contacts, int ledgerRows, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scoring batch conflicted with another writer (attempt {Attempt}); redoing it on fresh data")]
+    private partial void LogConflict(int attempt);
+}

@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace LeadFlow.Core.Processing;
+
+/// <summary>The background processor that scores, grades and qualifies. Section <c>Processing</c>.</summary>
+public sealed class ProcessingOptions
+{
+    public const string Section = "Processing";
+
+    /// <summary>Run the processor in this process. Turn it off on nodes that should only take requests.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Inbox rows (interactions) per batch; each batch commits its effects and its inbox delete together.</summary>
+    [Range(1, 100_000)]
+    public int BatchSize { get; set; } = 5000;
+
+    /// <summary>How long the processor waits before looking again when the inbox was empty.</summary>
+    public TimeSpan IdleDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The longest wait between retries after a failed batch (a rule that throws, a database error). Doubles from 1 s.</summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Contacts per transaction of a rescore (each a checkpoint).</summary>
+    [Range(1, 100_000)]
+    public int RescoreChunk { get; set; } = 2000;
+
+    /// <summary>Threads that evaluate rules in parallel (default: one per core).</summary>
+    [Range(0, 256)]
+    public int Parallelism { get; set; }
+
+    public int EffectiveParallelism => Parallelism > 0 ? Parallelism : Environment.ProcessorCount;
+}

@@ -1,0 +1,354 @@
+using System.Buffers;
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using LeadFlow.Core.Qualification;
+using LeadFlow.Rules;
+
+namespace LeadFlow.Core.Processing;
+
+/// <summary>
+/// Set-based reads and writes of scoring state for many contacts at once (see <see cref="ScoringSql"/>): a handful
+/// of statements per batch, whatever its size.
+/// </summary>
+internal sealed class ScoringStore(DbConnection connection)
+{
+    private const int RowsPerStatement = 2000;
+
+    public ScoringSql Sql { get; } = ScoringSql.For(connection);
+
+    public DbConnection Connection => connection;
+
+    public async Task<long> ReadRevisionAsync(DbTransaction? tx, CancellationToken ct)
+    {
+        await using var command = Command(tx, Sql.ReadRevision);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Takes the turn to write scoring results: false when another writer committed since <paramref name="revision"/> was read.</summary>
+    public async Task<bool> TryBumpRevisionAsync(DbTransaction tx, long revision, CancellationToken ct)
+    {
+        await using var command = Command(tx, Sql.BumpRevision, revision);
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    public async Task<long> MaxLedgerIdAsync(DbTransaction tx, CancellationToken ct)
+    {
+        await using var command = Command(tx, Sql.MaxLedgerId);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+    }
+
+    public async Task<int> VersionIdAsync(string version, DateTime now, CancellationToken ct)
+    {
+        await using (var insert = Command(null, Sql.EnsureVersion, version, now))
+        {
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        await using var select = Command(null, Sql.ReadVersionId, version);
+        return Convert.ToInt32(await select.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+    }
+
+    public async Task<List<InboxRow>> ReadInboxAsync(int limit, CancellationToken ct)
+    {
+        var rows = new List<InboxRow>(Math.Min(limit, 100_000));
+        await using var command = Command(null, Sql.ReadInbox, limit);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(new InboxRow(reader.GetInt64(0), reader.GetInt64(2), ReadInteraction(reader, reader.GetInt64(1), 3)));
+        }
+        return rows;
+    }
+
+    public async Task<List<(long Id, long ContactId)>> ReadProfileChangesAsync(int limit, CancellationToken ct)
+    {
+        var rows = new List<(long, long)>();
+        await using var command = Command(null, Sql.ReadProfileChanges, limit);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add((reader.GetInt64(0), reader.GetInt64(1)));
+        }
+        return rows;
+    }
+
+    /// <summary>Interactions of the contacts in <c>(after, upTo]</c>, in contact then arrival order, added to their <see cref="LeadWork"/>.</summary>
+    public async Task<int> ReadHistoryAsync(DbTransaction? tx, long after, long upTo, IReadOnlyDictionary<long, LeadWork> leads, CancellationToken ct)
+    {
+        var count = 0;
+        await using var command = Command(tx, Sql.ReadHistory, after, upTo);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        LeadWork? lead = null;
+        while (await reader.ReadAsync(ct))
+        {
+            var contactId = reader.GetInt64(0);
+            if (lead?.ContactId != contactId && !leads.TryGetValue(contactId, out lead))
+            {
+                continue;
+            }
+            lead.Interactions.Add(ReadInteraction(reader, reader.GetInt64(1), 2));
+            count++;
+        }
+        return count;
+    }
+
+    /// <summary>Fills every lead's facts, states, grade, qualification and sales facts (five statements per chunk of contacts).</summary>
+    public async Task LoadAsync(DbTransaction? tx, IReadOnlyDictionary<long, LeadWork> leads, CancellationToken ct)
+    {
+        foreach (var chunk in leads.Keys.Chunk(RowsPerStatement))
+        {
+            var ids = IdsJson(chunk);
+            await using (var command = Command(tx, Sql.ReadContacts, ids))
+            {
+                await ReadContactsAsync(command, leads, ct);
+            }
+            await using (var command = Command(tx, Sql.ReadScores, ids))
+            await using (var reader = await command.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    leads[reader.GetInt64(0)].Scores[reader.GetString(1)] = new ModelState(reader.GetString(2), reader.GetInt64(3));
+                }
+            }
+            await using (var command = Command(tx, Sql.ReadGrades, ids))
+            await using (var reader = await command.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    leads[reader.GetInt64(0)].Grade = new StoredGrade(reader.GetString(1), reader.GetDouble(2), reader.GetInt32(3));
+                }
+            }
+            await using (var command = Command(tx, Sql.ReadQualifications, ids))
+            await using (var reader = await command.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    var lead = leads[reader.GetInt64(0)];
+                    lead.QualificationStatus = reader.GetString(1);
+                    lead.StatusSince = Utc(reader.GetDateTime(2));
+                    lead.LoadRecent(reader.GetString(3));
+                }
+            }
+            await using (var command = Command(tx, Sql.ReadSalesFacts, ids))
+            await using (var reader = await command.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    leads[reader.GetInt64(0)].Sales = ScoringJson.ParseStrings(reader.GetString(1));
+                }
+            }
+        }
+    }
+
+    /// <summary>The contacts with ids in <c>(after, upTo]</c> as fresh <see cref="LeadWork"/> (no stored state: a rescore starts over).</summary>
+    public async Task<Dictionary<long, LeadWork>> ReadContactRangeAsync(DbTransaction? tx, long after, long upTo, CancellationToken ct)
+    {
+        var leads = new Dictionary<long, LeadWork>();
+        await using var command = Command(tx, Sql.ReadContactRange, after, upTo);
+        await ReadContactsAsync(command, leads, ct, create: true);
+        // Sales facts survive a rescore: they are not derived from interactions.
+        if (leads.Count > 0)
+        {
+            await using var sales = Command(tx, Sql.ReadSalesFacts, IdsJson(leads.Keys));
+            await using var reader = await sales.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                leads[reader.GetInt64(0)].Sales = ScoringJson.ParseStrings(reader.GetString(1));
+            }
+        }
+        return leads;
+    }
+
+    private static async Task ReadContactsAsync(DbCommand command, IReadOnlyDictionary<long, LeadWork> leads, CancellationToken ct, bool create = false)
+    {
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var id = reader.GetInt64(0);
+            if (!leads.TryGetValue(id, out var lead))
+            {
+                if (!create)
+                {
+                    continue;
+                }
+                lead = new LeadWork(id);
+                ((Dictionary<long, LeadWork>)leads)[id] = lead;
+            }
+            if (lead.Exists)
+            {
+                continue;   // a second account link marked primary: the first one wins
+            }
+            lead.Exists = true;
+            var email = Text(reader, 1);
+            var at = email?.IndexOf('@', StringComparison.Ordinal) ?? -1;
+            lead.Contact = new ContactFacts
+            {
+                Id = id,
+                Email = email,
+                EmailDomain = at >= 0 ? email![(at + 1)..].ToLowerInvariant() : null,
+                FirstName = Text(reader, 2),
+                LastName = Text(reader, 3),
+                JobTitle = Text(reader, 4),
+                Seniority = Text(reader, 5),
+                Department = Text(reader, 6),
+                Country = Text(reader, 7),
+                Fields = Limit(ScoringJson.ParseStrings(Text(reader, 8))),
+            };
+            lead.Account = reader.IsDBNull(9) ? AccountFacts.None : new AccountFacts
+            {
+                Domain = reader.GetString(9),
+                Name = Text(reader, 10),
+                Industry = Text(reader, 11),
+                EmployeeCount = reader.IsDBNull(12) ? null : reader.GetInt32(12),
+                AnnualRevenue = reader.IsDBNull(13) ? null : reader.GetInt64(13),
+                Country = Text(reader, 14),
+                Technologies = reader.IsDBNull(15) ? [] : (JsonSerializer.Deserialize(reader.GetString(15), ScoringJsonContext.Default.ListString) ?? []).Take(InputLimits.MaxListItems).ToList(),
+                IsAbm = !reader.IsDBNull(16) && reader.GetBoolean(16),
+            };
+        }
+    }
+
+    /// <summary>The rules library refuses larger inputs (they would let an expression loop long); the first entries are kept.</summary>
+    private static IReadOnlyDictionary<string, string> Limit(IReadOnlyDictionary<string, string> values) =>
+        values.Count <= InputLimits.MaxDictionaryEntries ? values : values.Take(InputLimits.MaxDictionaryEntries).ToDictionary(StringComparer.Ordinal);
+
+    /// <summary>Writes every lead's results inside <paramref name="tx"/>. Ledger rows go in lead then interaction order.</summary>
+    public async Task WriteAsync(DbTransaction tx, IReadOnlyCollection<LeadWork> leads, int versionId, DateTime now, CancellationToken ct)
+    {
+        object stamp = now;   // a DateTime parameter: both providers store it as EF Core does
+        var hits = leads.Where(l => l.Exists).SelectMany(l => l.Hits);
+        foreach (var chunk in hits.Chunk(RowsPerStatement * 5))
+        {
+            var json = Json(chunk, (w, h) =>
+            {
+                w.WriteStartObject();
+                w.WriteNumber("c", h.ContactId);
+                w.WriteString("m", h.Model);
+                w.WriteString("r", h.Rule);
+                w.WriteNumber("i", h.InteractionId);
+                w.WriteNumber("p", h.Points);
+                w.WriteString("o", Sql.Timestamp(h.OccurredAt));
+                w.WriteEndObject();
+            });
+            await ExecuteAsync(tx, Sql.InsertLedger, ct, json, versionId, stamp);
+        }
+
+        var states = leads.Where(l => l.Exists)
+            .SelectMany(l => l.Scores.Where(s => s.Value.Changed || !s.Value.Stored).Select(s => (l.ContactId, Model: s.Key, State: s.Value)));
+        foreach (var chunk in states.Chunk(RowsPerStatement))
+        {
+            var json = Json(chunk, (w, s) =>
+            {
+                w.WriteStartObject();
+                w.WriteNumber("c", s.ContactId);
+                w.WriteString("m", s.Model);
+                w.WritePropertyName("s");
+                w.WriteRawValue(s.State.Json!, skipInputValidation: true);
+                w.WriteNumber("sc", s.State.Score);
+                w.WriteNumber("l", s.State.LedgerAfter);
+                w.WriteEndObject();
+            });
+            await ExecuteAsync(tx, Sql.UpsertScores, ct, json, versionId, stamp);
+        }
+
+        foreach (var chunk in leads.Where(l => l.Exists && l.NewGrade is not null).Chunk(RowsPerStatement))
+        {
+            var json = Json(chunk, (w, l) =>
+            {
+                var grade = l.NewGrade!;
+                w.WriteStartObject();
+                w.WriteNumber("c", l.ContactId);
+                w.WriteString("g", grade.Grade);
+                w.WriteNumber("f", grade.FitPoints);
+                w.WritePropertyName("j");
+                w.WriteRawValue(l.GradeJson!, skipInputValidation: true);
+                w.WriteEndObject();
+            });
+            await ExecuteAsync(tx, Sql.UpsertGrades, ct, json, versionId, stamp);
+        }
+
+        foreach (var chunk in leads.Where(l => l.Exists && l.Qualification is not null).Chunk(RowsPerStatement))
+        {
+            var json = Json(chunk, (w, l) =>
+            {
+                var q = l.Qualification!;
+                var status = LeadEvaluator.StatusName(q.Status);
+                w.WriteStartObject();
+                w.WriteNumber("c", l.ContactId);
+                w.WriteString("s", status);
+                WriteOptional(w, "r", q.Rule);
+                WriteOptional(w, "f", q.File);
+                w.WritePropertyName("x");
+                w.WriteRawValue(l.ReasonsJson!, skipInputValidation: true);
+                w.WriteString("ss", Sql.Timestamp(status == l.QualificationStatus && l.StatusSince is { } since ? since : now));
+                w.WritePropertyName("rc");
+                w.WriteRawValue(l.RecentJson!, skipInputValidation: true);
+                w.WriteEndObject();
+            });
+            await ExecuteAsync(tx, Sql.UpsertQualifications, ct, json, versionId, stamp);
+        }
+    }
+
+    public async Task<int> ExecuteAsync(DbTransaction? tx, string sql, CancellationToken ct, params object[] values)
+    {
+        await using var command = Command(tx, sql, values);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public DbCommand Command(DbTransaction? tx, string sql, params object[] values)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@p" + i.ToString(CultureInfo.InvariantCulture);
+            parameter.Value = values[i];
+            command.Parameters.Add(parameter);
+        }
+        return command;
+    }
+
+    public static string IdsJson(IEnumerable<long> ids) => Json(ids, (w, id) => w.WriteNumberValue(id));
+
+    private static PendingInteraction ReadInteraction(DbDataReader reader, long interactionId, int first) => new(interactionId, new InteractionFacts
+    {
+        Type = reader.GetString(first),
+        Channel = Text(reader, first + 1),
+        Campaign = Text(reader, first + 2),
+        Asset = Text(reader, first + 3),
+        Url = Text(reader, first + 4),
+        OccurredAt = Utc(reader.GetDateTime(first + 5)),
+    }, Text(reader, first + 6));
+
+    private static string? Text(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static DateTime Utc(DateTime value) => value.Kind == DateTimeKind.Utc ? value : DateTime.SpecifyKind(value, DateTimeKind.Utc);
+
+    private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    public static string Json<T>(IEnumerable<T> rows, Action<Utf8JsonWriter, T> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var row in rows)
+            {
+                write(writer, row);
+            }
+            writer.WriteEndArray();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+}
+
+internal sealed record InboxRow(long Id, long ContactId, PendingInteraction Interaction);
