@@ -34,14 +34,17 @@ internal static class ExpressionChecks
     {
         var scope = new List<ParameterExpression>(outer);
         var failed = new HashSet<string>(outerFailed, StringComparer.OrdinalIgnoreCase);
+        var token = RuleChecks.RuleAt(root, path);
         var line = RuleChecks.LineOfRule(root, path);
+        var i = 0;
         foreach (var param in rule.LocalParams ?? [])
         {
-            AddParam(CheckOne(file, path, $"LocalParams '{param.Name}'", param.Expression, scope, null, line, failed, problems), param, scope, failed);
+            var paramLine = RuleSchema.LineOf(token?.SelectToken($"LocalParams[{i++}].Expression")) ?? line;
+            AddParam(CheckOne(file, path, $"LocalParams '{param.Name}'", param.Expression, scope, null, paramLine, failed, problems), param, scope, failed);
         }
         if (!string.IsNullOrEmpty(rule.Expression))
         {
-            CheckOne(file, path, null, rule.Expression, scope, typeof(bool), line, failed, problems);
+            CheckOne(file, path, null, rule.Expression, scope, typeof(bool), RuleSchema.LineOf(token?["Expression"]) ?? line, failed, problems);
         }
         foreach (var child in rule.Rules ?? [])
         {

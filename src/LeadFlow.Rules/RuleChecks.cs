@@ -196,8 +196,12 @@ internal static class RuleChecks
     private static string? Text(Dictionary<string, object> props, string key) =>
         props.TryGetValue(key, out var v) && v is JsonElement { ValueKind: JsonValueKind.String } s ? s.GetString() : null;
 
-    /// <summary>The line of the rule at a name path "parent/child" (first match by name at each level).</summary>
-    public static int? LineOfRule(JToken root, string path)
+    /// <summary>The line of the rule at a name path "parent/child" (its RuleName; first match by name at each level).</summary>
+    public static int? LineOfRule(JToken root, string path) =>
+        RuleAt(root, path) is { } rule ? RuleSchema.LineOf(rule["RuleName"] ?? rule) : null;
+
+    /// <summary>The rule object at a name path "parent/child", or null.</summary>
+    public static JToken? RuleAt(JToken root, string path)
     {
         JToken? current = root;
         foreach (var name in path.Split('/'))
@@ -208,6 +212,6 @@ internal static class RuleChecks
                 return null;
             }
         }
-        return RuleSchema.LineOf(current["RuleName"] ?? current);
+        return current;
     }
 }

@@ -271,7 +271,7 @@ public static class RuleSetLoader
                 || message.StartsWith("Error while compiling", StringComparison.Ordinal);
             problems.Add(new RuleProblem(file.Path, path,
                 compileError ? $"the expression does not compile: {message}" : $"the expression throws {label}: {message}",
-                RuleChecks.LineOfRule(file.Token, path)));
+                RuleSchema.LineOf(RuleChecks.RuleAt(file.Token, path)?["Expression"]) ?? RuleChecks.LineOfRule(file.Token, path)));
             return;
         }
         foreach (var child in result.ChildResults ?? [])

@@ -23,8 +23,28 @@ public sealed class ScoreState
     /// Capped rule name -> times (UTC) of its counted hits, oldest first. Times older than the rule's period are
     /// dropped when the rule is next counted, and a rule's whole list once all of it has expired.
     /// </summary>
+    /// <remarks>
+    /// Lists that emptied are kept while in memory (a rule hit again reuses its list instead of allocating, which keeps
+    /// long-lived states from feeding the GC) and left out when serialized.
+    /// </remarks>
     [JsonPropertyName("caps")]
-    public Dictionary<string, List<DateTime>> Caps { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, List<DateTime>> Caps
+    {
+        get
+        {
+            foreach (var (_, times) in _caps)
+            {
+                if (times.Count == 0)
+                {
+                    return _caps.Where(c => c.Value.Count > 0).ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
+                }
+            }
+            return _caps;
+        }
+        set => _caps = value ?? new(StringComparer.Ordinal);
+    }
+
+    private Dictionary<string, List<DateTime>> _caps = new(StringComparer.Ordinal);
 
     /// <summary>Counted points per interaction time, oldest first, not yet at the floor.</summary>
     [JsonPropertyName("items")]
@@ -105,15 +125,10 @@ public sealed class ScoreState
 
     private bool TryCount(string rule, FrequencyCap cap, DateTime occurredAt)
     {
-        if (!Caps.TryGetValue(rule, out var times))
+        if (!_caps.TryGetValue(rule, out var times))
         {
             times = [];
-            Caps[rule] = times;
-            var expires = Expiry(occurredAt, cap.Period);
-            if (_pruneDue is { } due && expires < due)
-            {
-                _pruneDue = expires;
-            }
+            _caps[rule] = times;
         }
         else
         {
@@ -128,6 +143,10 @@ public sealed class ScoreState
             {
                 times.RemoveRange(0, stale);
             }
+        }
+        if (times.Count == 0 && _pruneDue is { } due && Expiry(occurredAt, cap.Period) < due)
+        {
+            _pruneDue = Expiry(occurredAt, cap.Period);
         }
         var from = occurredAt - cap.Period;
         var inWindow = 0;
@@ -155,20 +174,20 @@ public sealed class ScoreState
         at > DateTime.MaxValue - period ? DateTime.MaxValue : at + period;
 
     /// <summary>
-    /// Trims every rule's history to its window and drops rules whose history is wholly stale or that lost their
+    /// Trims every rule's history to its window (an emptied list stays for reuse) and drops rules that lost their
     /// cap. Runs only when some list can have become wholly stale (<see cref="_pruneDue"/>), so most interactions skip it.
     /// </summary>
     private void PruneCaps(ScoringModel model, DateTime latest)
     {
         var due = DateTime.MaxValue;
-        if (Caps.Count == 0)
+        if (_caps.Count == 0)
         {
             _pruneDue = due;
             return;
         }
         var caps = CapsOf(model);
         List<string>? empty = null;
-        foreach (var (rule, times) in Caps)
+        foreach (var (rule, times) in _caps)
         {
             var cap = caps.GetValueOrDefault(rule);
             if (cap is null)
@@ -183,11 +202,7 @@ public sealed class ScoreState
                 stale++;
             }
             times.RemoveRange(0, stale);
-            if (times.Count == 0)
-            {
-                (empty ??= []).Add(rule);
-            }
-            else if (Expiry(times[^1], cap.Period) < due)
+            if (times.Count > 0 && Expiry(times[^1], cap.Period) < due)
             {
                 due = Expiry(times[^1], cap.Period);
             }
@@ -196,7 +211,7 @@ public sealed class ScoreState
         {
             foreach (var rule in empty)
             {
-                Caps.Remove(rule);
+                _caps.Remove(rule);
             }
         }
         _pruneDue = due;

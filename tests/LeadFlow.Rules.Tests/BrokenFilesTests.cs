@@ -70,11 +70,13 @@ public sealed class BrokenFilesTests
     public async Task An_expression_that_does_not_compile_names_the_rule()
     {
         using var rules = new TempRules();
-        rules.Write("scoring/main.json", RuleFiles.OneScoringRule("contact.EmployeCount > 5", rule: "typo"));
+        var text = RuleFiles.OneScoringRule("contact.EmployeCount > 5", rule: "typo");
+        rules.Write("scoring/main.json", text);
 
         var problem = await SingleProblemAsync(rules);
 
         Assert.Equal("typo", problem.Rule);
+        Assert.Equal(LineOf(text, "contact.EmployeCount"), problem.Line);
         Assert.Contains("does not compile", problem.Message, StringComparison.Ordinal);
         Assert.Contains("EmployeCount", problem.Message, StringComparison.Ordinal);
     }
@@ -95,11 +97,13 @@ public sealed class BrokenFilesTests
     public async Task An_expression_that_throws_on_missing_fields_is_refused_at_load_time()
     {
         using var rules = new TempRules();
-        rules.Write("scoring/main.json", RuleFiles.OneScoringRule("contact.JobTitle.Contains(\"VP\")", rule: "null-unsafe"));
+        var text = RuleFiles.OneScoringRule("contact.JobTitle.Contains(\"VP\")", rule: "null-unsafe");
+        rules.Write("scoring/main.json", text);
 
         var problem = await SingleProblemAsync(rules);
 
         Assert.Equal("null-unsafe", problem.Rule);
+        Assert.Equal(LineOf(text, "contact.JobTitle"), problem.Line);
         Assert.Contains("when optional fields are missing", problem.Message, StringComparison.Ordinal);
     }
 

@@ -79,6 +79,25 @@ public sealed class RuleSetHostTests
         Assert.Equal(11, hits.Sum(h => h.Points));      // still the shipped rules
     }
 
+    [Theory]
+    [MemberData(nameof(HostileExpressionTests.Catalogue), MemberType = typeof(HostileExpressionTests))]
+    public async Task A_hostile_expression_in_a_reload_leaves_the_previous_set_serving(string name, string expression, string fragment)
+    {
+        using var rules = new TempRules();
+        using var host = Host(rules, new FakeTimeProvider(Start));
+        await host.StartAsync(Ct);
+        var before = host.Current;
+
+        rules.Write("scoring/analytics.json", RuleFiles.Scoring("analytics", 14, 0, (name, expression, 5, null)));
+        var status = await host.ReloadAsync(Ct);
+
+        Assert.Same(before, host.Current);
+        var problem = Assert.Single(status.Problems);
+        Assert.Equal("scoring/analytics.json", problem.File);
+        Assert.Contains(fragment, problem.Message, StringComparison.Ordinal);
+        Assert.Equal(before.Version, status.Version);
+    }
+
     [Fact]
     public async Task An_explicit_reload_swaps_in_a_valid_change_and_raises_Changed()
     {

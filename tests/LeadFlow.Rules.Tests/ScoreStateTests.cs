@@ -49,6 +49,9 @@ public sealed class ScoreStateTests
         state.Apply(Model, T0.AddDays(20), [View]);
 
         Assert.Empty(state.Caps);
+        Assert.DoesNotContain("pricing-page", JsonSerializer.Serialize(state), StringComparison.Ordinal);
+        Assert.Single(state.Apply(Model, T0.AddDays(21), [Pricing]));
+        Assert.Equal([T0.AddDays(21)], state.Caps["pricing-page"]);
     }
 
     [Fact]
