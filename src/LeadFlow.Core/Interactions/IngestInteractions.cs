@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using LeadFlow.Core.Storage;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -28,9 +29,11 @@ public sealed record IngestResult(IReadOnlyList<IngestedItem> Items, IReadOnlyLi
 /// (source, event id), and writes each new interaction together with its inbox row.
 /// </summary>
 /// <remarks>
-/// The hot path of ingestion, so it is set-based SQL rather than change tracking: one statement per table and
-/// 1,000 events (see <see cref="BulkSql"/>), <c>ON CONFLICT DO NOTHING</c> to make duplicates (also those racing in
-/// from another request) a non-event. On SQLite, writers take turns at the <see cref="WriteGate"/>.
+/// The hot path of ingestion, so it is plain SQL rather than change tracking. SQLite (one writer at a time, queued at
+/// the <see cref="WriteGate"/>): prepared statements reused for every event, and an exact duplicate check by
+/// <see cref="EventKey"/> inside the transaction (<see cref="SqliteInteractionWriter"/>). PostgreSQL (writers side by
+/// side): one set-based statement per table and 1,000 events (<see cref="BulkSql"/>), with <c>ON CONFLICT DO
+/// NOTHING</c> on the unique index making duplicates, also those racing in from another request, a non-event.
 /// </remarks>
 public sealed class IngestInteractions(LeadFlowDbContext db, WriteGate gate, TimeProvider clock)
 {
@@ -84,6 +87,50 @@ public sealed class IngestInteractions(LeadFlowDbContext db, WriteGate gate, Tim
             }
         }
 
+        var stored = connection is SqliteConnection sqlite
+            ? WriteSqlite(sqlite, firsts, contacts, now)
+            : await WriteBulkAsync(connection, tx, firsts, contacts, now, ct);
+        await transaction.CommitAsync(ct);
+
+        var claimed = new HashSet<(string, string)>();
+        var results = items
+            .Select(i => new IngestedItem(i.Line, i.Source, i.EventId, contacts.IdOf(i),
+                stored.TryGetValue((i.Source, i.EventId), out var id) && claimed.Add((i.Source, i.EventId)) ? id : null))
+            .ToList();
+        return new IngestResult(results, [], contacts.Created);
+    }
+
+    /// <summary>
+    /// SQLite: one event at a time through prepared statements. The exact duplicate check by <see cref="EventKey"/>
+    /// replaces a unique index, which is safe because this transaction is the only writer.
+    /// </summary>
+    private static Dictionary<(string, string), long> WriteSqlite(SqliteConnection connection, List<InteractionInput> firsts, ContactResolver contacts, DateTime now)
+    {
+        var stored = new Dictionary<(string, string), long>(firsts.Count);
+        using var writer = new SqliteInteractionWriter(connection);
+        foreach (var item in firsts)
+        {
+            var key = EventKey.Hash(item.Source, item.EventId);
+            if (writer.IsStored(key, item.Source, item.EventId))
+            {
+                continue;
+            }
+            var contactId = contacts.IdOf(item);
+            var id = writer.Insert(item, key, contactId, now);
+            // Inbox rows in arrival order: the processor takes them in id order, which keeps each contact's events in order.
+            writer.Enqueue(id, contactId, now);
+            stored[(item.Source, item.EventId)] = id;
+        }
+        return stored;
+    }
+
+    /// <summary>
+    /// PostgreSQL: set-based statements of <see cref="BulkSql.ChunkSize"/> events; <c>ON CONFLICT DO NOTHING</c> on
+    /// the unique index makes duplicates, also those racing in from concurrent transactions, a non-event.
+    /// </summary>
+    private static async Task<Dictionary<(string, string), long>> WriteBulkAsync(
+        DbConnection connection, DbTransaction tx, List<InteractionInput> firsts, ContactResolver contacts, DateTime now, CancellationToken ct)
+    {
         var sql = BulkSql.For(connection);
         var received = sql.Timestamp(now);
         var stored = new Dictionary<(string, string), long>(firsts.Count);
@@ -127,14 +174,7 @@ public sealed class IngestInteractions(LeadFlowDbContext db, WriteGate gate, Tim
             await using var command = BulkSql.Command(connection, tx, sql.InsertInbox, json, now);
             await command.ExecuteNonQueryAsync(ct);
         }
-        await transaction.CommitAsync(ct);
-
-        var claimed = new HashSet<(string, string)>();
-        var results = items
-            .Select(i => new IngestedItem(i.Line, i.Source, i.EventId, contacts.IdOf(i),
-                stored.TryGetValue((i.Source, i.EventId), out var id) && claimed.Add((i.Source, i.EventId)) ? id : null))
-            .ToList();
-        return new IngestResult(results, [], contacts.Created);
+        return stored;
     }
 
     private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)

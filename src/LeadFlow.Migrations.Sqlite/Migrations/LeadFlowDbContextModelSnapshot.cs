@@ -329,6 +329,11 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("contact_id");
 
+                    b.Property<long>("EventHash")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("event_hash");
+
                     b.Property<string>("EventId")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -368,8 +373,7 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
 
                     b.HasIndex("ContactId");
 
-                    b.HasIndex("Source", "EventId")
-                        .IsUnique();
+                    b.HasIndex("EventHash");
 
                     b.ToTable("interactions");
                 });

@@ -54,7 +54,7 @@ internal static class InteractionEndpoints
             return TypedResults.Accepted($"/api/contacts/{item.ContactId}/interactions", new InteractionAccepted("accepted", id, item.ContactId, item.Source, item.EventId));
         }
         var existing = await db.Interactions.AsNoTracking()
-            .Where(i => i.Source == item.Source && i.EventId == item.EventId)
+            .WhereEvent(db, item.Source, item.EventId)
             .Select(i => new { i.Id, i.ContactId })
             .FirstAsync(ct);
         return TypedResults.Ok(new InteractionAccepted("duplicate", existing.Id, existing.ContactId, item.Source, item.EventId));
