@@ -12,8 +12,8 @@ namespace LeadFlow.Benchmarks;
 /// <item>parse: the server's streaming reader (<see cref="InteractionBatchReader"/>) over the body in memory;</item>
 /// <item>database: <see cref="IngestInteractions.HandleAsync"/> with the parsed batch, on a fresh database, without HTTP;</item>
 /// <item>HTTP end to end, as in <c>ingest</c>, on another fresh database;</item>
-/// <item>the INSERT into <c>interactions</c> alone, in LeadFlow's schema, with as many rows per statement as the server
-/// sends (its SQL shape rebuilt here) and with fewer, down to one reused prepared statement.</item>
+/// <item>the INSERT into <c>interactions</c> alone, in LeadFlow's schema, with as many rows per statement as the server first
+/// sent (its SQL shape rebuilt here) and with fewer, down to one reused prepared statement.</item>
 /// </list>
 /// </summary>
 internal static class IngestBreakdown

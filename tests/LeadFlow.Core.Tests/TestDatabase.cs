@@ -26,6 +26,9 @@ public sealed class TestDatabase : IAsyncDisposable
         return database;
     }
 
+    /// <summary>A database file that no migration has touched yet (for migration tests).</summary>
+    public static TestDatabase CreateUnmigrated() => new();
+
     public LeadFlowDbContext NewContext() =>
         new(new DbContextOptionsBuilder<LeadFlowDbContext>()
             .UseSqlite(ConnectionString, o => o.MigrationsAssembly("LeadFlow.Migrations.Sqlite"))

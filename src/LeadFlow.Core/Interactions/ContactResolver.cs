@@ -5,7 +5,9 @@ namespace LeadFlow.Core.Interactions;
 
 /// <summary>
 /// Finds the contact of every interaction of a request with a handful of set-based queries, and creates the contacts
-/// that are not known yet from the event's email and/or external id. Works inside the caller's transaction.
+/// that are not known yet from the event's email and/or external id. Works inside the caller's transaction, on the
+/// request's events in one call or in consecutive parts (a streamed batch): each part queries only the keys that no
+/// earlier part brought in, and matches exactly as if the whole request had come in one part.
 /// </summary>
 /// <remarks>
 /// Matching: <c>contactId</c> when given; otherwise external id, then email. An event whose email belongs to one
@@ -19,8 +21,14 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
         public long Id;
         public string? Email;
         public string? ExternalId;
+        /// <summary>Not in the database yet (to be inserted).</summary>
         public bool IsNew;
+
+        /// <summary>Created by this request (stays true once inserted).</summary>
+        public bool CreatedHere;
+
         public bool AttachExternalId;
+        public bool AttachEmail;
     }
 
     private readonly Dictionary<long, Entry> _byId = [];
@@ -32,11 +40,17 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
 
     public long IdOf(InteractionInput item) => _resolved[item].Id;
 
-    public async Task<List<LineError>> ResolveAsync(IReadOnlyList<InteractionInput> items, CancellationToken ct)
+    /// <summary>
+    /// Resolves <paramref name="items"/> (the next part of the request). With <paramref name="write"/> false (the
+    /// request has failed already and will be rolled back), only matches, to report every bad line.
+    /// </summary>
+    public async Task<List<LineError>> ResolveAsync(IReadOnlyList<InteractionInput> items, CancellationToken ct, bool write = true)
     {
-        await LoadAsync("id", items.Where(i => i.ContactId is not null).Select(i => (object)i.ContactId!.Value), ct);
-        await LoadAsync("external_id", items.Where(i => i.ContactId is null && i.ExternalId is not null).Select(i => (object)i.ExternalId!), ct);
-        await LoadAsync("email", items.Where(i => i.ContactId is null && i.Email is not null).Select(i => (object)i.Email!), ct);
+        await LoadAsync("id", items.Where(i => i.ContactId is { } id && !_byId.ContainsKey(id)).Select(i => (object)i.ContactId!.Value), ct);
+        await LoadAsync("external_id", items.Where(i => i.ContactId is null && i.ExternalId is not null && !_byExternalId.ContainsKey(i.ExternalId))
+            .Select(i => (object)i.ExternalId!), ct);
+        await LoadAsync("email", items.Where(i => i.ContactId is null && i.Email is not null && !_byEmail.ContainsKey(i.Email))
+            .Select(i => (object)i.Email!), ct);
 
         var errors = new List<LineError>();
         foreach (var item in items)
@@ -50,7 +64,7 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
                 errors.Add(new LineError(item.Line, [message!]));
             }
         }
-        if (errors.Count > 0)
+        if (errors.Count > 0 || !write)
         {
             return errors;
         }
@@ -64,12 +78,21 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
         {
             return racedErrors;
         }
-        foreach (var entry in _byExternalId.Values.Where(e => e.AttachExternalId).Distinct())
+        foreach (var entry in _byExternalId.Values.Where(e => e.AttachExternalId).Distinct().ToList())
         {
-            if (!await AttachExternalIdAsync(entry, ct))
+            if (!await AttachAsync(entry, "external_id", entry.ExternalId!, ct))
             {
                 return Conflicts(items, e => e == entry, $"The external id '{entry.ExternalId}' could not be attached: the contact changed meanwhile. Retry.");
             }
+            entry.AttachExternalId = false;
+        }
+        foreach (var entry in _byEmail.Values.Where(e => e.AttachEmail).Distinct().ToList())
+        {
+            if (!await AttachAsync(entry, "email", entry.Email!, ct))
+            {
+                return Conflicts(items, e => e == entry, $"The email '{entry.Email}' could not be attached: the contact changed meanwhile. Retry.");
+            }
+            entry.AttachEmail = false;
         }
         return errors;
     }
@@ -96,9 +119,12 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
                 error = new FieldError("email", $"The email '{item.Email}' belongs to another contact than the external id '{item.ExternalId}'.");
                 return null;
             }
-            if (byEmail is null && item.Email is not null && byExternalId is { IsNew: true, Email: null })
+            if (byEmail is null && item.Email is not null && byExternalId is { CreatedHere: true, Email: null })
             {
+                // A contact this request created from an external id alone takes the first email that comes with it
+                // (written with the contact, or afterwards if an earlier part of the request inserted it already).
                 byExternalId.Email = item.Email;
+                byExternalId.AttachEmail = !byExternalId.IsNew;
                 _byEmail[item.Email] = byExternalId;
             }
             return byExternalId;
@@ -119,7 +145,7 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
             return byEmail;
         }
 
-        var created = new Entry { Email = item.Email, ExternalId = item.ExternalId, IsNew = true };
+        var created = new Entry { Email = item.Email, ExternalId = item.ExternalId, IsNew = true, CreatedHere = true };
         Register(created);
         return created;
     }
@@ -223,10 +249,11 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
             : Conflicts(items, conflicting.Contains, "Another request created this contact at the same time with other identifiers. Retry.");
     }
 
-    private async Task<bool> AttachExternalIdAsync(Entry entry, CancellationToken ct)
+    /// <summary>Sets a contact's email or external id where it has none.</summary>
+    private async Task<bool> AttachAsync(Entry entry, string column, string value, CancellationToken ct)
     {
         await using var command = BulkSql.Command(connection, tx,
-            "UPDATE contacts SET external_id = @p0, updated_at = @p1 WHERE id = @p2 AND external_id IS NULL", entry.ExternalId!, now, entry.Id);
+            $"UPDATE contacts SET {column} = @p0, updated_at = @p1 WHERE id = @p2 AND {column} IS NULL", value, now, entry.Id);
         return await command.ExecuteNonQueryAsync(ct) == 1;
     }
 

@@ -1,8 +1,6 @@
 using System.Data.Common;
-using System.Text.Json;
+using System.Threading.Channels;
 using LeadFlow.Core.Storage;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace LeadFlow.Core.Interactions;
 
@@ -23,18 +21,31 @@ public sealed record IngestResult(IReadOnlyList<IngestedItem> Items, IReadOnlyLi
     public int Duplicates => Items.Count(i => i.Duplicate);
 }
 
+/// <summary>What a batch request came to: what its body held, and, if every line was readable, what was stored.</summary>
+public sealed record BatchIngestResult(BatchReadResult Read, IngestResult? Ingest);
+
 /// <summary>
 /// Stores interactions all-or-nothing in one transaction: resolves (or creates) their contacts, drops duplicates by
-/// (source, event id), and writes each new interaction together with its inbox row.
+/// (source, event id), and writes each new interaction together with its inbox row (<see cref="IngestTransaction"/>).
 /// </summary>
 /// <remarks>
-/// The hot path of ingestion, so it is set-based SQL rather than change tracking: one statement per table and
-/// 1,000 events (see <see cref="BulkSql"/>), <c>ON CONFLICT DO NOTHING</c> to make duplicates (also those racing in
-/// from another request) a non-event. On SQLite, writers take turns at the <see cref="WriteGate"/>.
+/// The hot path of ingestion, so it is plain SQL rather than change tracking. SQLite (one writer at a time, queued at
+/// the <see cref="WriteGate"/>): prepared statements reused for every event, and an exact duplicate check by
+/// <see cref="EventKey"/> inside the transaction (<see cref="SqliteInteractionWriter"/>); a batch is written while
+/// its body is still being parsed. PostgreSQL (writers side by side): one set-based statement per table and 1,000
+/// events (<see cref="BulkSql"/>), with <c>ON CONFLICT DO NOTHING</c> on the unique index making duplicates, also
+/// those racing in from another request, a non-event.
 /// </remarks>
 public sealed class IngestInteractions(LeadFlowDbContext db, WriteGate gate, TimeProvider clock)
 {
     private const int MaxAttempts = 4;
+
+    /// <summary>
+    /// How long, in all, a batch may hold SQLite's writer while waiting for more of its body. A client that sends
+    /// slower than the server writes would otherwise hold up every other writer; past this, the batch gives the writer
+    /// up, reads the rest of its body, and writes it all afterwards.
+    /// </summary>
+    public static readonly TimeSpan MaxBodyWaitWhileWriting = TimeSpan.FromMilliseconds(200);
 
     public async Task<IngestResult> HandleAsync(IReadOnlyList<InteractionInput> items, CancellationToken ct)
     {
@@ -43,7 +54,9 @@ public sealed class IngestInteractions(LeadFlowDbContext db, WriteGate gate, Tim
             try
             {
                 using var turn = await gate.EnterAsync(ct);
-                return await TryHandleAsync(items, ct);
+                await using var write = await IngestTransaction.BeginAsync(db, clock.GetUtcNow().UtcDateTime, ct);
+                await write.AddAsync(items, ct);
+                return await write.CommitAsync(ct);
             }
             catch (DbException ex) when (IsTransient(ex) && attempt < MaxAttempts)
             {
@@ -54,94 +67,87 @@ public sealed class IngestInteractions(LeadFlowDbContext db, WriteGate gate, Tim
     }
 
     /// <summary>
+    /// Reads a batch body (<see cref="InteractionBatchReader"/>) and, if every line is good, stores it all. On SQLite
+    /// the two overlap: a second thread parses the body into parts of <see cref="InteractionBatchReader.PartSize"/>
+    /// events while this one writes the parts already parsed into the still-open transaction, which commits once the
+    /// whole body is in and good. On PostgreSQL the body is read first, because a deadlock there means redoing the
+    /// whole transaction.
+    /// </summary>
+    public async Task<BatchIngestResult> HandleBatchAsync(Stream body, BatchFormat format, int maxItems, CancellationToken ct)
+    {
+        var reader = new InteractionBatchReader(maxItems, clock.GetUtcNow().UtcDateTime);
+        if (!db.IsSqlite)
+        {
+            return await WriteAfterReadingAsync(reader.ReadAsync(body, format, null, ct), ct);
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var parts = Channel.CreateUnbounded<InteractionInput[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var reading = Task.Run(() => reader.ReadAsync(body, format, parts.Writer, stop.Token), CancellationToken.None);
+        try
+        {
+            return await TryWriteWhileReadingAsync(parts.Reader, reading, ct)
+                // The body had a bad line, or came slower than it could be written: finish it without the writer.
+                ?? await WriteAfterReadingAsync(reading, ct);
+        }
+        finally
+        {
+            // Normally done already; after a failure here (say, no turn to write within WriteGate.MaxWait) the body
+            // must not be read on after the request has ended. Its own failure then adds nothing.
+            await stop.CancelAsync();
+            await ((Task)reading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>
+    /// Writes each part as it is parsed, in one transaction. Null (and nothing stored) when the body turned out bad or
+    /// kept the writer waiting for longer than <see cref="MaxBodyWaitWhileWriting"/>.
+    /// </summary>
+    private async Task<BatchIngestResult?> TryWriteWhileReadingAsync(ChannelReader<InteractionInput[]> parts, Task<BatchReadResult> reading, CancellationToken ct)
+    {
+        // Take the writer only once there is something to write.
+        if (!await parts.WaitToReadAsync(ct))
+        {
+            return null;
+        }
+        using var turn = await gate.EnterAsync(ct);
+        await using var write = await IngestTransaction.BeginAsync(db, clock.GetUtcNow().UtcDateTime, ct);
+        var waited = TimeSpan.Zero;
+        while (true)
+        {
+            while (parts.TryRead(out var part))
+            {
+                await write.AddAsync(part, ct);
+            }
+            var started = clock.GetTimestamp();
+            try
+            {
+                if (!await parts.WaitToReadAsync(ct).AsTask().WaitAsync(Left(waited), clock, ct))
+                {
+                    // Every good part is in. The reader finishes now, or, after a bad line, reads on to report every one.
+                    var read = await reading.WaitAsync(Left(waited + clock.GetElapsedTime(started)), clock, ct);
+                    return read.Succeeded ? new BatchIngestResult(read, await write.CommitAsync(ct)) : null;
+                }
+            }
+            catch (TimeoutException)
+            {
+                return null;
+            }
+            waited += clock.GetElapsedTime(started);
+        }
+    }
+
+    private static TimeSpan Left(TimeSpan waited) => waited < MaxBodyWaitWhileWriting ? MaxBodyWaitWhileWriting - waited : TimeSpan.Zero;
+
+    private async Task<BatchIngestResult> WriteAfterReadingAsync(Task<BatchReadResult> reading, CancellationToken ct)
+    {
+        var read = await reading;
+        return new BatchIngestResult(read, read.Succeeded ? await HandleAsync(read.Items, ct) : null);
+    }
+
+    /// <summary>
     /// PostgreSQL runs writers side by side: two requests creating the same new contacts or events can deadlock
     /// (40P01) or fail serialization (40001). Both are safe to retry. SQLite serialises writers instead.
     /// </summary>
     private static bool IsTransient(DbException ex) => ex.SqlState is "40P01" or "40001";
-
-    private async Task<IngestResult> TryHandleAsync(IReadOnlyList<InteractionInput> items, CancellationToken ct)
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        var connection = db.Database.GetDbConnection();
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var tx = transaction.GetDbTransaction();
-
-        var contacts = new ContactResolver(connection, tx, now);
-        var errors = await contacts.ResolveAsync(items, ct);
-        if (errors.Count > 0)
-        {
-            return new IngestResult([], errors, 0);
-        }
-
-        // The first occurrence of an event id in the request is the one stored; later ones are duplicates.
-        var firsts = new List<InteractionInput>(items.Count);
-        var seen = new HashSet<(string, string)>(items.Count);
-        foreach (var item in items)
-        {
-            if (seen.Add((item.Source, item.EventId)))
-            {
-                firsts.Add(item);
-            }
-        }
-
-        var sql = BulkSql.For(connection);
-        var received = sql.Timestamp(now);
-        var stored = new Dictionary<(string, string), long>(firsts.Count);
-        foreach (var rows in firsts.Chunk(BulkSql.ChunkSize))
-        {
-            var json = BulkSql.Json(rows, (w, i) =>
-            {
-                w.WriteStartObject();
-                w.WriteString("s", i.Source);
-                w.WriteString("e", i.EventId);
-                w.WriteNumber("c", contacts.IdOf(i));
-                w.WriteString("t", i.Type);
-                WriteOptional(w, "ch", i.Channel);
-                WriteOptional(w, "ca", i.Campaign);
-                WriteOptional(w, "a", i.Asset);
-                WriteOptional(w, "u", i.Url);
-                w.WriteString("o", sql.Timestamp(i.OccurredAt));
-                w.WriteString("r", received);
-                WriteOptional(w, "p", i.Properties);
-                w.WriteEndObject();
-            });
-            await using var command = BulkSql.Command(connection, tx, sql.InsertInteractions, json);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                stored[(reader.GetString(1), reader.GetString(2))] = reader.GetInt64(0);
-            }
-        }
-
-        // Inbox rows in arrival order: the processor takes them in id order, which keeps each contact's events in order.
-        var entries = firsts.Where(i => stored.ContainsKey((i.Source, i.EventId))).ToList();
-        foreach (var rows in entries.Chunk(BulkSql.ChunkSize))
-        {
-            var json = BulkSql.Json(rows, (w, i) =>
-            {
-                w.WriteStartObject();
-                w.WriteNumber("i", stored[(i.Source, i.EventId)]);
-                w.WriteNumber("c", contacts.IdOf(i));
-                w.WriteEndObject();
-            });
-            await using var command = BulkSql.Command(connection, tx, sql.InsertInbox, json, now);
-            await command.ExecuteNonQueryAsync(ct);
-        }
-        await transaction.CommitAsync(ct);
-
-        var claimed = new HashSet<(string, string)>();
-        var results = items
-            .Select(i => new IngestedItem(i.Line, i.Source, i.EventId, contacts.IdOf(i),
-                stored.TryGetValue((i.Source, i.EventId), out var id) && claimed.Add((i.Source, i.EventId)) ? id : null))
-            .ToList();
-        return new IngestResult(results, [], contacts.Created);
-    }
-
-    private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)
-    {
-        if (value is not null)
-        {
-            writer.WriteString(name, value);
-        }
-    }
 }

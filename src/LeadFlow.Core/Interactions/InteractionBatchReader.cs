@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Threading.Channels;
 
 namespace LeadFlow.Core.Interactions;
 
@@ -17,12 +18,17 @@ public sealed record BatchReadResult(
     IReadOnlyList<InteractionInput> Items,
     IReadOnlyList<LineError> Errors,
     int BadLines,
-    bool TooManyItems);
+    bool TooManyItems)
+{
+    public bool Succeeded => BadLines == 0 && !TooManyItems;
+}
 
 /// <summary>
 /// Reads a batch body incrementally, one line or array element at a time, from a small rolling buffer: the body is
 /// never held whole, only the parsed interactions are. Every bad line is reported (up to
 /// <see cref="MaxReportedErrors"/>); a syntax error that makes the rest of a JSON array unreadable ends the read.
+/// Optionally hands the good interactions on in parts of <see cref="PartSize"/> as it goes, for a consumer that
+/// works on them while the rest of the body is read; the parts stop at the first bad line.
 /// </summary>
 public sealed class InteractionBatchReader(int maxItems, DateTime now)
 {
@@ -31,6 +37,9 @@ public sealed class InteractionBatchReader(int maxItems, DateTime now)
     /// <summary>The largest single line or element accepted.</summary>
     public const int MaxItemBytes = 64 * 1024;
 
+    /// <summary>Interactions per part handed on while reading.</summary>
+    public const int PartSize = 1000;
+
     private const int InitialBuffer = 64 * 1024;
 
     private readonly List<InteractionInput> _items = [];
@@ -38,14 +47,24 @@ public sealed class InteractionBatchReader(int maxItems, DateTime now)
     private int _badLines;
     private bool _tooMany;
     private bool _stopped;
+    private ChannelWriter<InteractionInput[]>? _parts;
+    private int _handedOn;
 
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
     private int _start;
     private int _end;
     private bool _eof;
 
-    public async Task<BatchReadResult> ReadAsync(Stream body, BatchFormat format, CancellationToken ct)
+    public Task<BatchReadResult> ReadAsync(Stream body, BatchFormat format, CancellationToken ct) => ReadAsync(body, format, null, ct);
+
+    /// <summary>
+    /// Reads the body; <paramref name="parts"/>, if given, receives the good interactions in arrival order, in parts,
+    /// while the body is read, and is completed after the last part, at the first bad line, or when the read fails.
+    /// The result still holds every interaction.
+    /// </summary>
+    public async Task<BatchReadResult> ReadAsync(Stream body, BatchFormat format, ChannelWriter<InteractionInput[]>? parts, CancellationToken ct)
     {
+        _parts = parts;
         try
         {
             if (format == BatchFormat.NdJson)
@@ -56,11 +75,34 @@ public sealed class InteractionBatchReader(int maxItems, DateTime now)
             {
                 await ReadArrayAsync(body, ct);
             }
+            HandOn(all: true);
             return new BatchReadResult(_items, _errors, _badLines, _tooMany);
         }
         finally
         {
+            _parts?.TryComplete();
             ArrayPool<byte>.Shared.Return(_buffer);
+        }
+    }
+
+    private void HandOn(bool all)
+    {
+        if (_parts is null || (!all && _items.Count - _handedOn < PartSize))
+        {
+            return;
+        }
+        if (_badLines > 0 || _tooMany)
+        {
+            _parts.TryComplete();
+            _parts = null;
+            return;
+        }
+        if (_items.Count > _handedOn)
+        {
+            var part = new InteractionInput[_items.Count - _handedOn];
+            _items.CopyTo(_handedOn, part, 0, part.Length);
+            _handedOn = _items.Count;
+            _parts.TryWrite(part);
         }
     }
 
@@ -226,6 +268,7 @@ public sealed class InteractionBatchReader(int maxItems, DateTime now)
         if (InteractionJson.TryParse(json, line, now, out var input, out var error))
         {
             _items.Add(input!);
+            HandOn(all: false);
         }
         else
         {
@@ -242,6 +285,7 @@ public sealed class InteractionBatchReader(int maxItems, DateTime now)
     private void Report(LineError error)
     {
         _badLines++;
+        HandOn(all: true);
         if (_errors.Count < MaxReportedErrors)
         {
             _errors.Add(error);

@@ -16,11 +16,31 @@ internal sealed class InteractionConfiguration : IEntityTypeConfiguration<Intera
         builder.Property(i => i.Campaign).HasMaxLength(InteractionLimits.Campaign);
         builder.Property(i => i.Asset).HasMaxLength(InteractionLimits.Asset);
         builder.Property(i => i.Url).HasMaxLength(InteractionLimits.Url);
-        builder.HasIndex(i => new { i.Source, i.EventId }).IsUnique();
+        // The idempotency key's index differs per provider: see IndexEventKey.
         // By contact alone: the index then holds (contact_id, rowid), which serves "a contact's interactions in id
         // order" and full-history reads; adding occurred_at made every insert 40% dearer at 1M rows (docs/benchmarks.md).
         builder.HasIndex(i => i.ContactId);
         builder.HasOne<Contact>().WithMany().HasForeignKey(i => i.ContactId).OnDelete(DeleteBehavior.Cascade);
+    }
+
+    /// <summary>
+    /// (source, event id) is unique. PostgreSQL enforces it with a unique index, which also serves the concurrent
+    /// writers' <c>ON CONFLICT DO NOTHING</c>. SQLite indexes the 64-bit <see cref="EventKey"/> instead (non-unique;
+    /// the single writer checks exact matches in its transaction), because a unique index of random text keys is the
+    /// most expensive thing an ingestion commit writes there.
+    /// </summary>
+    public static void IndexEventKey(EntityTypeBuilder<Interaction> builder, bool sqlite)
+    {
+        if (sqlite)
+        {
+            builder.Property<long>(EventKey.Property).HasColumnName(EventKey.Column)
+                .ValueGeneratedOnAdd().HasValueGenerator<EventKeyGenerator>();
+            builder.HasIndex(EventKey.Property);
+        }
+        else
+        {
+            builder.HasIndex(i => new { i.Source, i.EventId }).IsUnique();
+        }
     }
 }
 

@@ -43,6 +43,7 @@ public sealed class LeadFlowDbContext(DbContextOptions<LeadFlowDbContext> option
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(LeadFlowDbContext).Assembly);
+        InteractionConfiguration.IndexEventKey(modelBuilder.Entity<Interaction>(), IsSqlite);
         UseSnakeCaseNames(modelBuilder);
     }
 

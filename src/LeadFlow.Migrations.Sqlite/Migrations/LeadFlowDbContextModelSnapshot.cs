@@ -363,6 +363,11 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("contact_id");
 
+                    b.Property<long>("EventHash")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("event_hash");
+
                     b.Property<string>("EventId")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -402,8 +407,7 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
 
                     b.HasIndex("ContactId");
 
-                    b.HasIndex("Source", "EventId")
-                        .IsUnique();
+                    b.HasIndex("EventHash");
 
                     b.ToTable("interactions");
                 });

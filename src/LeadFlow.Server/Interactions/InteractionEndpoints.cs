@@ -54,7 +54,7 @@ internal static class InteractionEndpoints
             return TypedResults.Accepted($"/api/contacts/{item.ContactId}/interactions", new InteractionAccepted("accepted", id, item.ContactId, item.Source, item.EventId));
         }
         var existing = await db.Interactions.AsNoTracking()
-            .Where(i => i.Source == item.Source && i.EventId == item.EventId)
+            .WhereEvent(db, item.Source, item.EventId)
             .Select(i => new { i.Id, i.ContactId })
             .FirstAsync(ct);
         return TypedResults.Ok(new InteractionAccepted("duplicate", existing.Id, existing.ContactId, item.Source, item.EventId));
@@ -85,7 +85,7 @@ internal static class InteractionEndpoints
 
         var started = clock.GetTimestamp();
         var maxEvents = options.Value.MaxBatchEvents;
-        var read = await new InteractionBatchReader(maxEvents, clock.GetUtcNow().UtcDateTime).ReadAsync(request.Body, format, ct);
+        var (read, result) = await ingest.HandleBatchAsync(request.Body, format, maxEvents, ct);
         if (read.TooManyItems)
         {
             return Problem.PayloadTooLarge($"A batch holds at most {maxEvents} interactions; split it into several requests.");
@@ -94,8 +94,7 @@ internal static class InteractionEndpoints
         {
             return BadLines(read.Errors, read.BadLines, read.Items.Count + read.BadLines);
         }
-        var result = await ingest.HandleAsync(read.Items, ct);
-        if (!result.Succeeded)
+        if (!result!.Succeeded)
         {
             return BadLines(result.Errors, result.Errors.Count, read.Items.Count);
         }
