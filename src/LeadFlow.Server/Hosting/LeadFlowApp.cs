@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using LeadFlow.Core.Scoring;
 using LeadFlow.Core.Storage;
+using LeadFlow.Core.Workflows;
 using LeadFlow.Server.Accounts;
 using LeadFlow.Server.ApiKeys;
 using LeadFlow.Server.Auth;
@@ -45,6 +46,7 @@ internal static class LeadFlowApp
         services.AddHostedService<StartupTasks>();
         // After the migrations: the rules host, the processor and the rescore runner start once the schema is there.
         services.AddLeadFlowScoring();
+        services.AddLeadFlowWorkflows();
 
         // RFC 9457 problem details for every error, including bare status codes (401, 404, 405...).
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = ProblemTypes.Apply);

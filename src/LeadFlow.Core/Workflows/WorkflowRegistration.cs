@@ -1,0 +1,32 @@
+using LeadFlow.Workflows.Activities;
+using LeadFlow.Workflows.Definitions;
+using LeadFlow.Workflows.Runtime;
+using LeadFlow.Workflows.Stores;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LeadFlow.Core.Workflows;
+
+public static class WorkflowRegistration
+{
+    /// <summary>
+    /// The workflow engine on the database: the EF stores (one singleton behind all three store interfaces), the
+    /// activity registry with the built-in activities, the definition service and the engine.
+    /// </summary>
+    public static IServiceCollection AddLeadFlowWorkflows(this IServiceCollection services)
+    {
+        services.AddSingleton<EfWorkflowStore>();
+        services.AddSingleton<IWorkflowDefinitionStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
+        services.AddSingleton<IWorkflowInstanceStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
+        services.AddSingleton<IWorkflowJournalStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
+        services.AddSingleton(_ => ActivityRegistry.CreateDefault());
+        services.AddSingleton(_ => new WorkflowEngineOptions());
+        services.AddSingleton<WorkflowDefinitionService>();
+        services.AddSingleton(provider => new WorkflowEngine(
+            provider.GetRequiredService<IWorkflowDefinitionStore>(),
+            provider.GetRequiredService<IWorkflowInstanceStore>(),
+            provider.GetRequiredService<ActivityRegistry>(),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<WorkflowEngineOptions>()));
+        return services;
+    }
+}
