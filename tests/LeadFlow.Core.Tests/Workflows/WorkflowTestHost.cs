@@ -1,0 +1,57 @@
+using LeadFlow.Core.Storage;
+using LeadFlow.Core.Workflows;
+using LeadFlow.Workflows.Definitions;
+using LeadFlow.Workflows.Model;
+using LeadFlow.Workflows.Runtime;
+using LeadFlow.Workflows.Stores;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace LeadFlow.Core.Tests.Workflows;
+
+/// <summary>The workflow services as the server registers them, over a test database file; dispose and build again to "restart".</summary>
+internal sealed class WorkflowTestHost : IAsyncDisposable
+{
+    private readonly ServiceProvider _provider;
+
+    public WorkflowTestHost(TestDatabase database)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<TimeProvider>(database.Clock);
+        services.AddSingleton(new WriteGate(Options.Create(new StorageOptions())));
+        services.AddDbContext<LeadFlowDbContext>(o => o.UseSqlite(database.ConnectionString).AddInterceptors(new SqlitePragmas()));
+        services.AddLeadFlowWorkflows();
+        _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
+    public WorkflowEngine Engine => _provider.GetRequiredService<WorkflowEngine>();
+    public WorkflowDefinitionService Definitions => _provider.GetRequiredService<WorkflowDefinitionService>();
+    public IWorkflowInstanceStore Instances => _provider.GetRequiredService<IWorkflowInstanceStore>();
+    public IWorkflowJournalStore Journal => _provider.GetRequiredService<IWorkflowJournalStore>();
+    public IServiceProvider Services => _provider;
+
+    public ValueTask DisposeAsync() => _provider.DisposeAsync();
+
+    /// <summary>before (WriteLine) → wait (SignalReceived "approved") → after (WriteLine).</summary>
+    public static WorkflowDefinition SignalFlow(string name = "approval") => new()
+    {
+        Name = name,
+        Activities =
+        [
+            Activity("before", "WriteLine", ("Text", "before")),
+            Activity("wait", "SignalReceived", ("Signal", "approved")),
+            Activity("after", "WriteLine", ("Text", "after")),
+        ],
+        Connections = [new ConnectionDefinition("before", "wait", "Done"), new ConnectionDefinition("wait", "after", "Done")],
+    };
+
+    public static ActivityDefinition Activity(string id, string type, params (string Name, string Value)[] properties) => new()
+    {
+        ActivityId = id,
+        Type = type,
+        Name = id,
+        Properties = properties.Select(p => ActivityDefinitionProperty.Of(p.Name, "Literal", p.Value)).ToList(),
+    };
+}
