@@ -1,3 +1,4 @@
+using LeadFlow.Core.Workflows.Activities;
 using LeadFlow.Workflows.Activities;
 using LeadFlow.Workflows.Definitions;
 using LeadFlow.Workflows.Runtime;
@@ -14,11 +15,12 @@ public static class WorkflowRegistration
     /// </summary>
     public static IServiceCollection AddLeadFlowWorkflows(this IServiceCollection services)
     {
+        services.AddOptions<WorkflowsOptions>().BindConfiguration(WorkflowsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<EfWorkflowStore>();
         services.AddSingleton<IWorkflowDefinitionStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
         services.AddSingleton<IWorkflowInstanceStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
         services.AddSingleton<IWorkflowJournalStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
-        services.AddSingleton(_ => ActivityRegistry.CreateDefault());
+        services.AddSingleton(_ => ActivityRegistry.CreateDefault().Add<InteractionReceived>().Add<WaitForInteraction>());
         services.AddSingleton(_ => new WorkflowEngineOptions());
         services.AddSingleton<WorkflowDefinitionService>();
         services.AddSingleton(provider => new WorkflowEngine(
@@ -27,6 +29,8 @@ public static class WorkflowRegistration
             provider.GetRequiredService<ActivityRegistry>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<WorkflowEngineOptions>()));
+        services.AddSingleton<WorkflowFiles>();
+        services.AddHostedService<WorkflowImportService>();
         return services;
     }
 }

@@ -19,6 +19,7 @@ internal sealed class WorkflowTestHost : IAsyncDisposable
     {
         var services = new ServiceCollection();
         services.AddLogging();
+        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
         services.AddSingleton<TimeProvider>(database.Clock);
         services.AddSingleton(new WriteGate(Options.Create(new StorageOptions())));
         services.AddDbContext<LeadFlowDbContext>(o => o.UseSqlite(database.ConnectionString).AddInterceptors(new SqlitePragmas()));
