@@ -28,12 +28,20 @@ internal static class ElsaApiEndpoints
         WorkflowProviders.ListWorkflowProviders.Map(v1);
         Scripting.GetJavaScriptTypeDefinitions.Map(v1);
 
-        // Read endpoints of the pages that show what the workflow engine stores. Until the engine's stores are wired
-        // in they answer the contract's empty shapes, so that those pages render (empty) instead of going blank;
-        // each file says what it will query. Writes (save, publish, delete...) are not mapped yet: they get the 404.
+        // The workflow engine's definitions and descriptors (WorkflowDefinitionService, its stores, ActivityRegistry).
         WorkflowDefinitions.ListWorkflowDefinitions.Map(v1);
         WorkflowDefinitions.GetWorkflowDefinitionHistory.Map(v1);
+        WorkflowDefinitions.GetWorkflowDefinition.Map(v1);
+        WorkflowDefinitions.SaveWorkflowDefinition.Map(v1);
+        WorkflowDefinitions.PublishWorkflowDefinition.Map(v1);
+        WorkflowDefinitions.RetractWorkflowDefinition.Map(v1);
+        WorkflowDefinitions.RevertWorkflowDefinition.Map(v1);
+        WorkflowDefinitions.DeleteWorkflowDefinition.Map(v1);
+        WorkflowDefinitions.ExportWorkflowDefinition.Map(v1);
+        WorkflowDefinitions.ImportWorkflowDefinition.Map(v1);
         Activities.ListActivities.Map(v1);
+
+        // Instance pages: not yet backed by the engine's instance store (empty shapes so the pages render).
         WorkflowInstances.ListWorkflowInstances.Map(v1);
         WorkflowRegistry.ListAllWorkflowBlueprints.Map(v1);
         WorkflowRegistry.ListWorkflowBlueprintsByProvider.Map(v1);
