@@ -32,7 +32,7 @@ public sealed record BatchResult(int Interactions, int ProfileChanges, int Conta
 /// </remarks>
 public sealed partial class ProcessInbox(
     LeadFlowDbContext db, WriteGate gate, RuleSetHost rules, RuleSetVersions versions, TimeProvider clock,
-    IOptions<ProcessingOptions> options, ILogger<ProcessInbox> log)
+    IOptions<ProcessingOptions> options, ILogger<ProcessInbox> log, ILeadEventSink? leadEvents = null)
 {
     private const int MaxConflicts = 10;
 
@@ -123,6 +123,11 @@ public sealed partial class ProcessInbox(
                 return null;
             }
             await transaction.CommitAsync(ct);
+            turn.Dispose();
+            if (leadEvents is not null && inbox.Count > 0)
+            {
+                await leadEvents.PublishAsync(inbox.Select(r => new ProcessedInteraction(r.ContactId, r.Interaction.InteractionId, r.Interaction.Facts)).ToList(), ct);
+            }
 
             var elapsed = Stopwatch.GetElapsedTime(started);
             var result = new BatchResult(inbox.Count, changes.Count, leads.Count, leads.Values.Sum(l => l.Hits.Count), ruleSet.Version,

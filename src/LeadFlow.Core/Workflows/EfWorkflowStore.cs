@@ -205,6 +205,34 @@ public sealed class EfWorkflowStore(IServiceScopeFactory scopes, WriteGate write
         }
     }
 
+    /// <summary>Instance summaries (no state), newest first, filtered by definition, correlation and status; indexed filters.</summary>
+    public async Task<IReadOnlyList<WorkflowInstanceRow>> ListInstancesAsync(string? definitionId, string? correlationId, WorkflowStatus? status, int skip, int take, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LeadFlowDbContext>();
+        var query = db.WorkflowInstances.AsNoTracking();
+        if (definitionId is not null)
+        {
+            query = query.Where(r => r.DefinitionId == definitionId);
+        }
+        if (correlationId is not null)
+        {
+            query = query.Where(r => r.CorrelationId == correlationId);
+        }
+        if (status is { } wanted)
+        {
+            var text = wanted.ToString();
+            query = query.Where(r => r.Status == text);
+        }
+        return await query.OrderByDescending(r => r.CreatedAt).ThenBy(r => r.Id).Skip(skip).Take(take)
+            .Select(r => new WorkflowInstanceRow
+            {
+                Id = r.Id, DefinitionId = r.DefinitionId, DefinitionVersionId = r.DefinitionVersionId, Version = r.Version, Name = r.Name,
+                Status = r.Status, CorrelationId = r.CorrelationId, CreatedAt = r.CreatedAt, LastExecutedAt = r.LastExecutedAt, FinishedAt = r.FinishedAt, Revision = r.Revision,
+            })
+            .ToListAsync(cancellationToken);
+    }
+
     public async Task<Bookmark?> FindBookmarkAsync(string bookmarkId, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();

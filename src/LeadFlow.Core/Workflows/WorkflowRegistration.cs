@@ -30,6 +30,7 @@ public static class WorkflowRegistration
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<WorkflowEngineOptions>()));
         services.AddSingleton<WorkflowFiles>();
+        services.AddSingleton<LeadFlow.Core.Processing.ILeadEventSink, WorkflowLeadEvents>();
         services.AddHostedService<WorkflowImportService>();
         return services;
     }

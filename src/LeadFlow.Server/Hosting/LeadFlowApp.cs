@@ -14,6 +14,7 @@ using LeadFlow.Server.Interactions;
 using LeadFlow.Server.Problems;
 using LeadFlow.Server.Rules;
 using LeadFlow.Server.Scoring;
+using LeadFlow.Server.WorkflowApi;
 using Microsoft.Extensions.Options;
 
 namespace LeadFlow.Server.Hosting;
@@ -81,6 +82,7 @@ internal static class LeadFlowApp
         app.MapConsent();
         app.MapScoring();
         app.MapRules();
+        app.MapWorkflows();
         app.MapApiKeys();
         // The Elsa 2 Studio at /designer, its sign-in pages, and the /v1 API it talks to.
         app.MapAccount();
