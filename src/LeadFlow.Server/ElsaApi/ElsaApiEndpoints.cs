@@ -41,10 +41,15 @@ internal static class ElsaApiEndpoints
         WorkflowDefinitions.ImportWorkflowDefinition.Map(v1);
         Activities.ListActivities.Map(v1);
 
-        // Instance pages: not yet backed by the engine's instance store (empty shapes so the pages render).
+        // Instances, their journal and actions (the engine's instance and journal stores, WorkflowEngine).
         WorkflowInstances.ListWorkflowInstances.Map(v1);
+        WorkflowInstances.GetWorkflowInstance.Map(v1);
+        WorkflowInstances.GetWorkflowExecutionLog.Map(v1);
+        WorkflowInstances.GetActivityStats.Map(v1);
+        WorkflowInstances.WorkflowInstanceActions.Map(v1);
         WorkflowRegistry.ListAllWorkflowBlueprints.Map(v1);
         WorkflowRegistry.ListWorkflowBlueprintsByProvider.Map(v1);
+        WorkflowRegistry.GetWorkflowBlueprint.Map(v1);
 
         v1.MapFallback("{**path}", NotFound);
         return v1;

@@ -32,7 +32,7 @@ public sealed class ElsaApiContractTests : IAsyncLifetime
         // Editor lookups (§3.4): bare arrays.
         { "/v1/workflow-storage-providers", """[{"name":"WorkflowInstance","displayName":"Workflow Instance"},{"name":"Transient","displayName":"Transient"}]""" },
         { "/v1/workflow-channels", "[]" },
-        { "/v1/workflow-providers", "[]" },
+        { "/v1/workflow-providers", """[{"name":"DatabaseWorkflowProvider","displayName":"Database"}]""" },
         // Engine-backed reads on an empty store (definitions are checked in WorkflowDefinitionApiTests).
         { "/v1/workflow-definitions?version=LatestOrPublished&page=0&pageSize=15", """{"items":[],"page":0,"pageSize":15,"totalCount":0}""" },
         { "/v1/workflow-definitions?ids=&version=Published", """{"items":[],"totalCount":0}""" },
@@ -74,7 +74,7 @@ public sealed class ElsaApiContractTests : IAsyncLifetime
     [InlineData("GET", "/v1/webhook-definitions")]
     [InlineData("GET", "/v1/assets/app.js")]
     [InlineData("POST", "/v1/workflow-definitions/abc/Latest")]
-    [InlineData("DELETE", "/v1/workflow-instances/bulk")]
+    [InlineData("PUT", "/v1/workflow-instances/bulk")]
     public async Task Unknown_routes_are_json_problems_never_the_designer_page(string method, string url)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), url);
