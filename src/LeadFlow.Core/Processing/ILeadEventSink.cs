@@ -1,17 +1,20 @@
-using LeadFlow.Rules;
+using LeadFlow.Core.Storage;
 
 namespace LeadFlow.Core.Processing;
 
-/// <summary>An interaction the processor has scored and committed.</summary>
-public sealed record ProcessedInteraction(long ContactId, long InteractionId, InteractionFacts Facts);
+/// <summary>An interaction the processor has scored.</summary>
+public sealed record ProcessedInteraction(long ContactId, long InteractionId);
 
 /// <summary>
-/// Told about each batch's interactions after the batch's transaction has committed (the workflow engine dispatches
-/// them as lead events), outside the write gate. A batch redone after a conflict is reported once, when it commits.
-/// Not yet durable: a crash between the commit and this call loses that batch's events (there is no outbox yet), and a
-/// rescore does not replay them. A sink must not throw: the batch is already committed.
+/// Lead events out of the scoring processor, delivered at least once through an outbox: <see cref="RecordAsync"/>
+/// writes them inside the batch's transaction (so they exist exactly when the batch commits), and
+/// <see cref="PublishAsync"/>, called after the commit outside the write gate, delivers what the outbox holds and
+/// removes it. What a crash leaves in the outbox is delivered on the next start or batch.
 /// </summary>
 public interface ILeadEventSink
 {
-    Task PublishAsync(IReadOnlyList<ProcessedInteraction> interactions, CancellationToken ct);
+    Task RecordAsync(LeadFlowDbContext db, IReadOnlyList<ProcessedInteraction> interactions, CancellationToken ct);
+
+    /// <summary>Delivers the outbox; must not throw for a failed delivery (the batch has committed).</summary>
+    Task PublishAsync(CancellationToken ct);
 }

@@ -122,11 +122,15 @@ public sealed partial class ProcessInbox(
             {
                 return null;
             }
+            if (leadEvents is not null && inbox.Count > 0)
+            {
+                await leadEvents.RecordAsync(db, inbox.Select(r => new ProcessedInteraction(r.ContactId, r.Interaction.InteractionId)).ToList(), ct);
+            }
             await transaction.CommitAsync(ct);
             turn.Dispose();
             if (leadEvents is not null && inbox.Count > 0)
             {
-                await leadEvents.PublishAsync(inbox.Select(r => new ProcessedInteraction(r.ContactId, r.Interaction.InteractionId, r.Interaction.Facts)).ToList(), ct);
+                await leadEvents.PublishAsync(ct);
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started);

@@ -38,6 +38,7 @@ public sealed class LeadFlowDbContext(DbContextOptions<LeadFlowDbContext> option
     public DbSet<WorkflowInstanceRow> WorkflowInstances => Set<WorkflowInstanceRow>();
     public DbSet<WorkflowBookmarkRow> WorkflowBookmarks => Set<WorkflowBookmarkRow>();
     public DbSet<WorkflowJournalRow> WorkflowJournal => Set<WorkflowJournalRow>();
+    public DbSet<WorkflowEventOutboxRow> WorkflowEventOutbox => Set<WorkflowEventOutboxRow>();
 
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 

@@ -30,7 +30,9 @@ public static class WorkflowRegistration
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<WorkflowEngineOptions>()));
         services.AddSingleton<WorkflowFiles>();
-        services.AddSingleton<LeadFlow.Core.Processing.ILeadEventSink, WorkflowLeadEvents>();
+        services.AddSingleton<WorkflowLeadEvents>();
+        services.AddSingleton<LeadFlow.Core.Processing.ILeadEventSink>(provider => provider.GetRequiredService<WorkflowLeadEvents>());
+        services.AddHostedService(provider => provider.GetRequiredService<WorkflowLeadEvents>());
         services.AddHostedService<WorkflowImportService>();
         return services;
     }

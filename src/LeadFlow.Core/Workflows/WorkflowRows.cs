@@ -82,6 +82,23 @@ public sealed class WorkflowJournalRow
     public byte[] Data { get; set; } = [];
 }
 
+/// <summary>A processed interaction not yet dispatched to workflows (the lead-event outbox).</summary>
+public sealed class WorkflowEventOutboxRow
+{
+    public long Id { get; set; }
+    public long InteractionId { get; set; }
+    public long ContactId { get; set; }
+}
+
+internal sealed class WorkflowEventOutboxRowConfiguration : IEntityTypeConfiguration<WorkflowEventOutboxRow>
+{
+    public void Configure(EntityTypeBuilder<WorkflowEventOutboxRow> builder)
+    {
+        builder.ToTable("WorkflowEventOutbox");
+        builder.HasKey(r => r.Id);
+    }
+}
+
 internal sealed class WorkflowDefinitionRowConfiguration : IEntityTypeConfiguration<WorkflowDefinitionRow>
 {
     public void Configure(EntityTypeBuilder<WorkflowDefinitionRow> builder)

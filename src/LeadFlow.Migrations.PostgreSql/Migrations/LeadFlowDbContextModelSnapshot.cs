@@ -874,6 +874,28 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
                     b.ToTable("workflow_definitions", (string)null);
                 });
 
+            modelBuilder.Entity("LeadFlow.Core.Workflows.WorkflowEventOutboxRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("ContactId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("contact_id");
+
+                    b.Property<long>("InteractionId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("interaction_id");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("workflow_event_outbox", (string)null);
+                });
+
             modelBuilder.Entity("LeadFlow.Core.Workflows.WorkflowInstanceRow", b =>
                 {
                     b.Property<string>("Id")

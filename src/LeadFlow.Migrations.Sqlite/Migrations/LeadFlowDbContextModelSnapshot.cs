@@ -846,6 +846,26 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                     b.ToTable("workflow_definitions", (string)null);
                 });
 
+            modelBuilder.Entity("LeadFlow.Core.Workflows.WorkflowEventOutboxRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("ContactId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("contact_id");
+
+                    b.Property<long>("InteractionId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("interaction_id");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("workflow_event_outbox", (string)null);
+                });
+
             modelBuilder.Entity("LeadFlow.Core.Workflows.WorkflowInstanceRow", b =>
                 {
                     b.Property<string>("Id")

@@ -35,6 +35,15 @@ internal sealed class WorkflowTestHost : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _provider.DisposeAsync();
 
+    /// <summary>Runs the host's hosted services' start (workflow import, lead-event outbox catch-up) as the server would on start.</summary>
+    public async Task StartHostedServicesAsync()
+    {
+        foreach (var service in _provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>())
+        {
+            await service.StartAsync(TestContext.Current.CancellationToken);
+        }
+    }
+
     /// <summary>before (WriteLine) → wait (SignalReceived "approved") → after (WriteLine).</summary>
     public static WorkflowDefinition SignalFlow(string name = "approval") => new()
     {

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace LeadFlow.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(LeadFlowDbContext))]
-    [Migration("20261124025717_Workflows")]
+    [Migration("20261124030951_Workflows")]
     partial class Workflows
     {
         /// <inheritdoc />
@@ -847,6 +847,26 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                         .IsUnique();
 
                     b.ToTable("workflow_definitions", (string)null);
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Workflows.WorkflowEventOutboxRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("ContactId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("contact_id");
+
+                    b.Property<long>("InteractionId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("interaction_id");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("workflow_event_outbox", (string)null);
                 });
 
             modelBuilder.Entity("LeadFlow.Core.Workflows.WorkflowInstanceRow", b =>

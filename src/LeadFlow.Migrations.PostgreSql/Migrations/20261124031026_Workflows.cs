@@ -48,6 +48,20 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "workflow_event_outbox",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    interaction_id = table.Column<long>(type: "bigint", nullable: false),
+                    contact_id = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_workflow_event_outbox", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "workflow_instances",
                 columns: table => new
                 {
@@ -178,6 +192,9 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
 
             migrationBuilder.DropTable(
                 name: "workflow_definitions");
+
+            migrationBuilder.DropTable(
+                name: "workflow_event_outbox");
 
             migrationBuilder.DropTable(
                 name: "workflow_instances");

@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace LeadFlow.Migrations.PostgreSql.Migrations
 {
     [DbContext(typeof(LeadFlowDbContext))]
-    [Migration("20261124025741_Workflows")]
+    [Migration("20261124031026_Workflows")]
     partial class Workflows
     {
         /// <inheritdoc />
@@ -875,6 +875,28 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
                         .IsUnique();
 
                     b.ToTable("workflow_definitions", (string)null);
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Workflows.WorkflowEventOutboxRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("ContactId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("contact_id");
+
+                    b.Property<long>("InteractionId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("interaction_id");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("workflow_event_outbox", (string)null);
                 });
 
             modelBuilder.Entity("LeadFlow.Core.Workflows.WorkflowInstanceRow", b =>

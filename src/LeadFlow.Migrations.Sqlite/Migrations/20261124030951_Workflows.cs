@@ -47,6 +47,20 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "workflow_event_outbox",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    interaction_id = table.Column<long>(type: "INTEGER", nullable: false),
+                    contact_id = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_workflow_event_outbox", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "workflow_instances",
                 columns: table => new
                 {
@@ -177,6 +191,9 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
 
             migrationBuilder.DropTable(
                 name: "workflow_definitions");
+
+            migrationBuilder.DropTable(
+                name: "workflow_event_outbox");
 
             migrationBuilder.DropTable(
                 name: "workflow_instances");
