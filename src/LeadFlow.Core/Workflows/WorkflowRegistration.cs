@@ -4,6 +4,7 @@ using LeadFlow.Workflows.Definitions;
 using LeadFlow.Workflows.Runtime;
 using LeadFlow.Workflows.Stores;
 using Microsoft.Extensions.DependencyInjection;
+using Quartz;
 
 namespace LeadFlow.Core.Workflows;
 
@@ -34,6 +35,9 @@ public static class WorkflowRegistration
         services.AddSingleton<LeadFlow.Core.Processing.ILeadEventSink>(provider => provider.GetRequiredService<WorkflowLeadEvents>());
         services.AddHostedService(provider => provider.GetRequiredService<WorkflowLeadEvents>());
         services.AddHostedService<WorkflowImportService>();
+        services.AddQuartz(q => q.UseInMemoryStore());
+        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        services.AddHostedService<WorkflowTimerSetup>();
         return services;
     }
 }

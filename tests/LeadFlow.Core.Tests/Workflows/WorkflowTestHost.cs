@@ -15,7 +15,7 @@ internal sealed class WorkflowTestHost : IAsyncDisposable
 {
     private readonly ServiceProvider _provider;
 
-    public WorkflowTestHost(TestDatabase database)
+    public WorkflowTestHost(TestDatabase database, Action<IServiceCollection>? configure = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -23,7 +23,9 @@ internal sealed class WorkflowTestHost : IAsyncDisposable
         services.AddSingleton<TimeProvider>(database.Clock);
         services.AddSingleton(new WriteGate(Options.Create(new StorageOptions())));
         services.AddDbContext<LeadFlowDbContext>(o => o.UseSqlite(database.ConnectionString).AddInterceptors(new SqlitePragmas()));
+        services.AddSingleton<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(_lifetime);
         services.AddLeadFlowWorkflows();
+        configure?.Invoke(services);
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
@@ -33,7 +35,29 @@ internal sealed class WorkflowTestHost : IAsyncDisposable
     public IWorkflowJournalStore Journal => _provider.GetRequiredService<IWorkflowJournalStore>();
     public IServiceProvider Services => _provider;
 
-    public ValueTask DisposeAsync() => _provider.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _lifetime.Stopping.CancelAsync();
+        foreach (var service in _started)
+        {
+            await service.StopAsync(CancellationToken.None);
+        }
+        await _provider.DisposeAsync();
+    }
+
+    private readonly List<Microsoft.Extensions.Hosting.IHostedService> _started = [];
+    private readonly TestLifetime _lifetime = new();
+
+    private sealed class TestLifetime : Microsoft.Extensions.Hosting.IHostApplicationLifetime
+    {
+        public CancellationTokenSource Started { get; } = new();
+        public CancellationTokenSource Stopping { get; } = new();
+        public CancellationTokenSource Stopped { get; } = new();
+        public CancellationToken ApplicationStarted => Started.Token;
+        public CancellationToken ApplicationStopping => Stopping.Token;
+        public CancellationToken ApplicationStopped => Stopped.Token;
+        public void StopApplication() => Stopping.Cancel();
+    }
 
     /// <summary>Runs the host's hosted services' start (workflow import, lead-event outbox catch-up) as the server would on start.</summary>
     public async Task StartHostedServicesAsync()
@@ -41,7 +65,9 @@ internal sealed class WorkflowTestHost : IAsyncDisposable
         foreach (var service in _provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>())
         {
             await service.StartAsync(TestContext.Current.CancellationToken);
+            _started.Insert(0, service);
         }
+        await _lifetime.Started.CancelAsync();
     }
 
     /// <summary>before (WriteLine) → wait (SignalReceived "approved") → after (WriteLine).</summary>
