@@ -122,15 +122,16 @@ public sealed partial class ProcessInbox(
             {
                 return null;
             }
-            if (leadEvents is not null && inbox.Count > 0)
+            var events = leadEvents is null ? [] : LeadEvents(inbox.Select(r => (r.ContactId, r.Interaction.InteractionId)), leads.Values);
+            if (events.Count > 0)
             {
-                await leadEvents.RecordAsync(db, inbox.Select(r => new ProcessedInteraction(r.ContactId, r.Interaction.InteractionId)).ToList(), ct);
+                await leadEvents!.RecordAsync(db, events, ct);
             }
             await transaction.CommitAsync(ct);
             turn.Dispose();
-            if (leadEvents is not null && inbox.Count > 0)
+            if (events.Count > 0)
             {
-                await leadEvents.PublishAsync(ct);
+                await leadEvents!.PublishAsync(ct);
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started);
@@ -143,6 +144,24 @@ public sealed partial class ProcessInbox(
         {
             await db.Database.CloseConnectionAsync();
         }
+    }
+
+    /// <summary>The batch's lead events: each interaction in inbox order, then each contact's new qualification and grade.</summary>
+    private static List<LeadEvent> LeadEvents(IEnumerable<(long ContactId, long InteractionId)> interactions, IEnumerable<LeadWork> leads)
+    {
+        var events = interactions.Select(i => new LeadEvent(i.ContactId, LeadEvent.InteractionReceived, i.InteractionId)).ToList();
+        foreach (var lead in leads.Where(l => l.Exists))
+        {
+            if (lead.Qualification is { } qualification && LeadEvaluator.StatusName(qualification.Status) is var status && status != (lead.QualificationStatus ?? "not_qualified"))
+            {
+                events.Add(new LeadEvent(lead.ContactId, LeadEvent.Qualified, Value: status, Previous: lead.QualificationStatus));
+            }
+            if (lead.NewGrade is { } grade && grade.Grade != lead.Grade?.Grade)
+            {
+                events.Add(new LeadEvent(lead.ContactId, LeadEvent.GradeChanged, Value: grade.Grade, Previous: lead.Grade?.Grade));
+            }
+        }
+        return events;
     }
 
     internal static async Task EvaluateAsync(RuleSet ruleSet, int versionId, IReadOnlyCollection<LeadWork> leads, DateTime now, int parallelism, CancellationToken ct)

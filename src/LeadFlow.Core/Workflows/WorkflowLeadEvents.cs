@@ -10,9 +10,9 @@ using Microsoft.Extensions.Logging;
 namespace LeadFlow.Core.Workflows;
 
 /// <summary>
-/// Processed interactions to workflows, at least once: the processor records them in the outbox inside its batch
+/// Lead events (processed interactions, qualifications, grade changes) to workflows, at least once: the processor records them in the outbox inside its batch
 /// transaction; after the commit (and on start, for what a crash left behind) the outbox is dispatched in order as
-/// "InteractionReceived" events correlated by contact id, then deleted. A crash after a dispatch and before the
+/// workflow events correlated by contact id, then deleted. A crash after a dispatch and before the
 /// delete dispatches that interaction again; a resumed bookmark is gone by then, so a wait is not resumed twice, but
 /// an Interaction Received trigger may start a second instance unless its definition is a singleton or once per contact.
 /// A failing dispatch is logged and its row removed: one broken workflow must not block every other contact's events.
@@ -23,9 +23,9 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
     private const int Batch = 500;
     private readonly SemaphoreSlim _draining = new(1, 1);
 
-    public async Task RecordAsync(LeadFlowDbContext db, IReadOnlyList<ProcessedInteraction> interactions, CancellationToken ct)
+    public async Task RecordAsync(LeadFlowDbContext db, IReadOnlyList<LeadEvent> events, CancellationToken ct)
     {
-        db.WorkflowEventOutbox.AddRange(interactions.Select(i => new WorkflowEventOutboxRow { InteractionId = i.InteractionId, ContactId = i.ContactId }));
+        db.WorkflowEventOutbox.AddRange(events.Select(e => new WorkflowEventOutboxRow { ContactId = e.ContactId, EventName = e.Name, InteractionId = e.InteractionId, Value = e.Value, Previous = e.Previous }));
         await db.SaveChangesAsync(ct);
         db.ChangeTracker.Clear();
     }
@@ -51,7 +51,7 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
         var db = scope.ServiceProvider.GetRequiredService<LeadFlowDbContext>();
         var pending = await db.WorkflowEventOutbox.AsNoTracking().OrderBy(o => o.Id).Take(Batch)
             .GroupJoin(db.Interactions.AsNoTracking(), o => o.InteractionId, i => i.Id, (o, found) => new { Outbox = o, Interactions = found })
-            .SelectMany(x => x.Interactions.DefaultIfEmpty(), (x, i) => new { x.Outbox.Id, x.Outbox.ContactId, x.Outbox.InteractionId, Type = i == null ? null : i.Type, Url = i == null ? null : i.Url, Asset = i == null ? null : i.Asset, Channel = i == null ? null : i.Channel, Campaign = i == null ? null : i.Campaign, OccurredAt = i == null ? (DateTime?)null : i.OccurredAt })
+            .SelectMany(x => x.Interactions.DefaultIfEmpty(), (x, i) => new { x.Outbox.Id, x.Outbox.ContactId, x.Outbox.EventName, x.Outbox.InteractionId, x.Outbox.Value, x.Outbox.Previous, Type = i == null ? null : i.Type, Url = i == null ? null : i.Url, Asset = i == null ? null : i.Asset, Channel = i == null ? null : i.Channel, Campaign = i == null ? null : i.Campaign, OccurredAt = i == null ? (DateTime?)null : i.OccurredAt })
             .OrderBy(x => x.Id)
             .ToListAsync(ct);
         if (pending.Count == 0)
@@ -60,17 +60,25 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
         }
         foreach (var item in pending)
         {
-            if (item.Type is null)
+            WorkflowEvent? workflowEvent = item.EventName switch
             {
-                continue;   // the interaction was erased meanwhile
+                // Null when the interaction was erased meanwhile.
+                LeadEvent.InteractionReceived => item.Type is null ? null : InteractionEvent.Create(item.ContactId, item.InteractionId ?? 0, item.Type, item.Url, item.Asset, item.Channel, item.Campaign, item.OccurredAt!.Value),
+                LeadEvent.Qualified => ContactEvents.Qualified(item.ContactId, item.Value, item.Previous),
+                LeadEvent.GradeChanged => ContactEvents.GradeChanged(item.ContactId, item.Value, item.Previous),
+                _ => null,
+            };
+            if (workflowEvent is null)
+            {
+                continue;
             }
             try
             {
-                await engine.DispatchAsync(InteractionEvent.Create(item.ContactId, item.InteractionId, item.Type, item.Url, item.Asset, item.Channel, item.Campaign, item.OccurredAt!.Value), ct);
+                await engine.DispatchAsync(workflowEvent, ct);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogFailed(ex, item.InteractionId, item.ContactId);
+                LogFailed(ex, item.EventName, item.ContactId);
             }
         }
         // By id, not by range: on PostgreSQL a lower id may commit after this read.
@@ -97,8 +105,8 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Dispatching interaction {InteractionId} of contact {ContactId} to workflows failed")]
-    private partial void LogFailed(Exception exception, long interactionId, long contactId);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Dispatching {EventName} of contact {ContactId} to workflows failed")]
+    private partial void LogFailed(Exception exception, string eventName, long contactId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Dispatching the lead-event outbox on start failed; it is retried after the next scoring batch")]
     private partial void LogCatchUpFailed(Exception exception);

@@ -21,7 +21,7 @@ public static class WorkflowRegistration
         services.AddSingleton<IWorkflowDefinitionStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
         services.AddSingleton<IWorkflowInstanceStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
         services.AddSingleton<IWorkflowJournalStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
-        services.AddSingleton(_ => ActivityRegistry.CreateDefault().Add<InteractionReceived>().Add<WaitForInteraction>());
+        services.AddSingleton(_ => ActivityRegistry.CreateDefault().Add<InteractionReceived>().Add<WaitForInteraction>().Add<Qualified>().Add<GradeChanged>());
         services.AddSingleton(_ => new WorkflowEngineOptions());
         services.AddSingleton<WorkflowDefinitionService>();
         services.AddSingleton(provider => new WorkflowEngine(

@@ -82,12 +82,15 @@ public sealed class WorkflowJournalRow
     public byte[] Data { get; set; } = [];
 }
 
-/// <summary>A processed interaction not yet dispatched to workflows (the lead-event outbox).</summary>
+/// <summary>A lead event not yet dispatched to workflows (the outbox): a processed interaction, a qualification or a grade change.</summary>
 public sealed class WorkflowEventOutboxRow
 {
     public long Id { get; set; }
-    public long InteractionId { get; set; }
     public long ContactId { get; set; }
+    public string EventName { get; set; } = "";
+    public long? InteractionId { get; set; }
+    public string? Value { get; set; }
+    public string? Previous { get; set; }
 }
 
 internal sealed class WorkflowEventOutboxRowConfiguration : IEntityTypeConfiguration<WorkflowEventOutboxRow>
@@ -96,6 +99,9 @@ internal sealed class WorkflowEventOutboxRowConfiguration : IEntityTypeConfigura
     {
         builder.ToTable("WorkflowEventOutbox");
         builder.HasKey(r => r.Id);
+        builder.Property(r => r.EventName).HasMaxLength(50);
+        builder.Property(r => r.Value).HasMaxLength(50);
+        builder.Property(r => r.Previous).HasMaxLength(50);
     }
 }
 

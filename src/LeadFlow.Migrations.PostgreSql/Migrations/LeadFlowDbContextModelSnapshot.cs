@@ -887,9 +887,25 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("contact_id");
 
-                    b.Property<long>("InteractionId")
+                    b.Property<string>("EventName")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("event_name");
+
+                    b.Property<long?>("InteractionId")
                         .HasColumnType("bigint")
                         .HasColumnName("interaction_id");
+
+                    b.Property<string>("Previous")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("previous");
+
+                    b.Property<string>("Value")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("value");
 
                     b.HasKey("Id");
 

@@ -857,9 +857,25 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("contact_id");
 
-                    b.Property<long>("InteractionId")
+                    b.Property<string>("EventName")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event_name");
+
+                    b.Property<long?>("InteractionId")
                         .HasColumnType("INTEGER")
                         .HasColumnName("interaction_id");
+
+                    b.Property<string>("Previous")
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("previous");
+
+                    b.Property<string>("Value")
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("value");
 
                     b.HasKey("Id");
 

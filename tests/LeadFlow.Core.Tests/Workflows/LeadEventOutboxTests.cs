@@ -34,7 +34,7 @@ public sealed class LeadEventOutboxTests : DatabaseTest
 
             // The processor's batch records the event in its transaction and commits; the process dies before publishing.
             await using var transaction = await db.Database.BeginTransactionAsync(Ct);
-            await host.Services.GetRequiredService<ILeadEventSink>().RecordAsync(db, [new ProcessedInteraction(contactId, interactionId)], Ct);
+            await host.Services.GetRequiredService<ILeadEventSink>().RecordAsync(db, [new LeadFlow.Core.Processing.LeadEvent(contactId, LeadFlow.Core.Processing.LeadEvent.InteractionReceived, interactionId)], Ct);
             await transaction.CommitAsync(Ct);
             Assert.Equal(WorkflowStatus.Suspended, (await host.Instances.FindAsync(instanceId, Ct))!.Status);
         }

@@ -34,6 +34,19 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         }
         """;
 
+    private const string Handoff = """
+        {
+          "definitionId": "mql-handoff",
+          "name": "mql-handoff",
+          "customAttributes": { "ReentryPolicy": "OncePerCorrelation" },
+          "activities": [
+            { "activityId": "mql", "type": "Qualified", "properties": [ { "name": "Status", "syntax": "Literal", "expressions": { "Literal": "MQL" } } ] },
+            { "activityId": "note", "type": "WriteLog", "properties": [ { "name": "Message", "syntax": "Liquid", "expressions": { "Liquid": "qualified from {{ input.previous }}" } } ] }
+          ],
+          "connections": [ { "sourceActivityId": "mql", "targetActivityId": "note", "outcome": "Done" } ]
+        }
+        """;
+
     private string _workflows = null!;
     private ScoringApp _app = null!;
     private HttpClient _client = null!;
@@ -46,6 +59,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         _workflows = Directory.CreateTempSubdirectory("leadflow-api-workflows-").FullName;
         await File.WriteAllTextAsync(Path.Combine(_workflows, "click-nurture.json"), Nurture, Ct);
         await File.WriteAllTextAsync(Path.Combine(_workflows, "broken.json"), "{ not json", Ct);
+        await File.WriteAllTextAsync(Path.Combine(_workflows, "mql-handoff.json"), Handoff, Ct);
         _app = ScoringApp.Create(settings: new Dictionary<string, string?> { ["Workflows:Directory"] = _workflows });
         _client = await _app.Factory.ClientAsync();
     }
@@ -113,13 +127,30 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         Assert.Equal("Cancelled", (await (await reader.GetAsync($"/api/workflows/instances/{id}", Ct)).ExpectAsync(HttpStatusCode.OK))["status"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task A_contact_becoming_mql_starts_the_qualified_workflow_once_for_that_contact()
+    {
+        var contact = await ContactAsync("ada@acme.com");
+        await IngestAsync("ada@acme.com", "page_view", "https://acme.example/blog");
+        var none = await (await _client.GetAsync("/api/workflows/instances?definitionId=mql-handoff", Ct)).ExpectAsync(HttpStatusCode.OK);
+        Assert.Empty(none["items"]!.AsArray());
+
+        await IngestAsync("ada@acme.com", "form_submit", null, "demo-request");
+
+        var list = await (await _client.GetAsync("/api/workflows/instances?definitionId=mql-handoff", Ct)).ExpectAsync(HttpStatusCode.OK);
+        var item = Assert.Single(list["items"]!.AsArray())!;
+        Assert.Equal((contact.ToString(), "Finished"), (item["correlationId"]!.GetValue<string>(), item["status"]!.GetValue<string>()));
+        var journal = (await InstanceAsync(item["id"]!.GetValue<string>()))["journal"]!.AsArray();
+        Assert.Equal("qualified from not_qualified", journal.Single(r => r!["eventName"]!.GetValue<string>() == "Information")!["message"]!.GetValue<string>());
+    }
+
     private async Task<long> ContactAsync(string email) =>
         (await (await _client.PutAsync("/api/contacts", Http.Json($$"""{"email":"{{email}}"}"""), Ct)).ExpectAsync(HttpStatusCode.Created))["id"]!.GetValue<long>();
 
     private async Task<JsonNode> InstanceAsync(string id) =>
         await (await _client.GetAsync($"/api/workflows/instances/{id}", Ct)).ExpectAsync(HttpStatusCode.OK);
 
-    private async Task IngestAsync(string email, string type, string url)
+    private async Task IngestAsync(string email, string type, string? url, string? asset = null)
     {
         var line = new JsonObject
         {
@@ -127,6 +158,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
             ["type"] = type,
             ["email"] = email,
             ["url"] = url,
+            ["asset"] = asset,
             ["occurredAt"] = _app.Factory.Clock.GetUtcNow().UtcDateTime.ToString("O"),
         }.ToJsonString();
         await (await _client.PostAsync("/api/interactions/batch", Http.NdJson(line), Ct)).ExpectAsync(HttpStatusCode.Accepted);
