@@ -22,7 +22,8 @@ public static class WorkflowRegistration
         services.AddSingleton<IWorkflowInstanceStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
         services.AddSingleton<IWorkflowJournalStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
         services.AddSingleton(_ => ActivityRegistry.CreateDefault().Add<InteractionReceived>().Add<WaitForInteraction>().Add<Qualified>().Add<GradeChanged>());
-        services.AddSingleton(_ => new WorkflowEngineOptions());
+        services.AddSingleton<ContactContextProvider>();
+        services.AddSingleton(provider => new WorkflowEngineOptions { ContextProvider = provider.GetRequiredService<ContactContextProvider>() });
         services.AddSingleton<WorkflowDefinitionService>();
         services.AddSingleton(provider => new WorkflowEngine(
             provider.GetRequiredService<IWorkflowDefinitionStore>(),

@@ -41,7 +41,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
           "customAttributes": { "ReentryPolicy": "OncePerCorrelation" },
           "activities": [
             { "activityId": "mql", "type": "Qualified", "properties": [ { "name": "Status", "syntax": "Literal", "expressions": { "Literal": "MQL" } } ] },
-            { "activityId": "note", "type": "WriteLog", "properties": [ { "name": "Message", "syntax": "Liquid", "expressions": { "Liquid": "qualified from {{ input.previous }}" } } ] }
+            { "activityId": "note", "type": "WriteLog", "properties": [ { "name": "Message", "syntax": "Liquid", "expressions": { "Liquid": "{{ contact.email }} ({{ contact.qualification }}) qualified from {{ input.previous }}" } } ] }
           ],
           "connections": [ { "sourceActivityId": "mql", "targetActivityId": "note", "outcome": "Done" } ]
         }
@@ -141,7 +141,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         var item = Assert.Single(list["items"]!.AsArray())!;
         Assert.Equal((contact.ToString(), "Finished"), (item["correlationId"]!.GetValue<string>(), item["status"]!.GetValue<string>()));
         var journal = (await InstanceAsync(item["id"]!.GetValue<string>()))["journal"]!.AsArray();
-        Assert.Equal("qualified from not_qualified", journal.Single(r => r!["eventName"]!.GetValue<string>() == "Information")!["message"]!.GetValue<string>());
+        Assert.Equal("ada@acme.com (mql) qualified from not_qualified", journal.Single(r => r!["eventName"]!.GetValue<string>() == "Information")!["message"]!.GetValue<string>());
     }
 
     private async Task<long> ContactAsync(string email) =>
