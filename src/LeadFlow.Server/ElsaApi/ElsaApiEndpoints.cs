@@ -40,6 +40,7 @@ internal static class ElsaApiEndpoints
         WorkflowDefinitions.ExportWorkflowDefinition.Map(v1);
         WorkflowDefinitions.ImportWorkflowDefinition.Map(v1);
         Activities.ListActivities.Map(v1);
+        Designer.GetRuntimeSelectList.Map(v1);
 
         // Instances, their journal and actions (the engine's instance and journal stores, WorkflowEngine).
         WorkflowInstances.ListWorkflowInstances.Map(v1);

@@ -270,6 +270,25 @@ public sealed class WorkflowDefinitionApiTests : IAsyncLifetime
         Assert.Equal(["Done"], writeLine["outcomes"]!.AsArray().Select(o => o!.GetValue<string>()));
     }
 
+    [Fact]
+    public async Task Send_signal_offers_the_signals_published_workflows_listen_for()
+    {
+        await SaveAsync(NewWorkflowBody.Replace("\"publish\":false", "\"publish\":true", StringComparison.Ordinal), HttpStatusCode.Created);
+        await SaveAsync(NewWorkflowBody.Replace("lead-created", "draft-only", StringComparison.Ordinal), HttpStatusCode.Created);
+
+        var descriptors = JsonNode.Parse(await _client.GetStringAsync("/v1/activities", Ct))!.AsArray();
+        var signal = descriptors.Single(d => d!["type"]!.GetValue<string>() == "SendSignal")!["inputProperties"]!.AsArray().Single(i => i!["name"]!.GetValue<string>() == "Signal")!;
+        Assert.Equal("dropdown", signal["uiHint"]!.GetValue<string>());
+        var provider = signal["options"]!["runtimeSelectListProviderType"]!.GetValue<string>();
+
+        var list = await _client.PostAsync("/v1/designer/runtime-select-list", Http.Json($$$"""{"providerTypeName":"{{{provider}}}","context":{}}"""), Ct);
+        var names = (await list.ExpectAsync(HttpStatusCode.OK))["items"]!.AsArray().Select(i => i!["value"]!.GetValue<string>()).ToList();
+        Assert.Contains("lead-created", names);
+        Assert.DoesNotContain("draft-only", names);
+        var problem = await (await _client.PostAsync("/v1/designer/runtime-select-list", Http.Json("""{"providerTypeName":"Nope"}"""), Ct)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal(["providerTypeName"], problem.Fields());
+    }
+
     /// <summary>Compares JSON after putting the generated ids back into <paramref name="expected"/>.</summary>
     private static void AssertJson(string expected, JsonNode actual, params (string Placeholder, string Value)[] ids)
     {
