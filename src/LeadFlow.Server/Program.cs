@@ -14,6 +14,7 @@ root.Subcommands.Add(KeysCommand.Create());
 root.Subcommands.Add(UsersCommand.Create());
 root.Subcommands.Add(MigrateCommand.Create());
 root.Subcommands.Add(RulesCommand.Create());
+root.Subcommands.Add(WorkflowsCommand.Create());
 
 // The host handles SIGTERM/Ctrl+C itself (graceful shutdown); System.CommandLine must not cut it short.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -32,7 +32,7 @@ public sealed record BatchResult(int Interactions, int ProfileChanges, int Conta
 /// </remarks>
 public sealed partial class ProcessInbox(
     LeadFlowDbContext db, WriteGate gate, RuleSetHost rules, RuleSetVersions versions, TimeProvider clock,
-    IOptions<ProcessingOptions> options, ILogger<ProcessInbox> log)
+    IOptions<ProcessingOptions> options, ILogger<ProcessInbox> log, ILeadEventSink? leadEvents = null)
 {
     private const int MaxConflicts = 10;
 
@@ -122,7 +122,17 @@ public sealed partial class ProcessInbox(
             {
                 return null;
             }
+            var events = leadEvents is null ? [] : LeadEvents(inbox.Select(r => (r.ContactId, r.Interaction.InteractionId)), leads.Values);
+            if (events.Count > 0)
+            {
+                await leadEvents!.RecordAsync(db, events, ct);
+            }
             await transaction.CommitAsync(ct);
+            turn.Dispose();
+            if (events.Count > 0)
+            {
+                await leadEvents!.PublishAsync(ct);
+            }
 
             var elapsed = Stopwatch.GetElapsedTime(started);
             var result = new BatchResult(inbox.Count, changes.Count, leads.Count, leads.Values.Sum(l => l.Hits.Count), ruleSet.Version,
@@ -134,6 +144,24 @@ public sealed partial class ProcessInbox(
         {
             await db.Database.CloseConnectionAsync();
         }
+    }
+
+    /// <summary>The batch's lead events: each interaction in inbox order, then each contact's new qualification and grade.</summary>
+    private static List<LeadEvent> LeadEvents(IEnumerable<(long ContactId, long InteractionId)> interactions, IEnumerable<LeadWork> leads)
+    {
+        var events = interactions.Select(i => new LeadEvent(i.ContactId, LeadEvent.InteractionReceived, i.InteractionId)).ToList();
+        foreach (var lead in leads.Where(l => l.Exists))
+        {
+            if (lead.Qualification is { } qualification && LeadEvaluator.StatusName(qualification.Status) is var status && status != (lead.QualificationStatus ?? "not_qualified"))
+            {
+                events.Add(new LeadEvent(lead.ContactId, LeadEvent.Qualified, Value: status, Previous: lead.QualificationStatus));
+            }
+            if (lead.NewGrade is { } grade && grade.Grade != lead.Grade?.Grade)
+            {
+                events.Add(new LeadEvent(lead.ContactId, LeadEvent.GradeChanged, Value: grade.Grade, Previous: lead.Grade?.Grade));
+            }
+        }
+        return events;
     }
 
     internal static async Task EvaluateAsync(RuleSet ruleSet, int versionId, IReadOnlyCollection<LeadWork> leads, DateTime now, int parallelism, CancellationToken ct)

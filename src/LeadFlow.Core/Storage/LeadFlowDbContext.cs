@@ -6,6 +6,7 @@ using LeadFlow.Core.Contacts;
 using LeadFlow.Core.Grading;
 using LeadFlow.Core.Interactions;
 using LeadFlow.Core.Users;
+using LeadFlow.Core.Workflows;
 using LeadFlow.Core.Processing;
 using LeadFlow.Core.Qualification;
 using LeadFlow.Core.Scoring;
@@ -32,6 +33,12 @@ public sealed class LeadFlowDbContext(DbContextOptions<LeadFlowDbContext> option
     public DbSet<ProfileChange> ProfileChanges => Set<ProfileChange>();
     public DbSet<ScoringRevision> ScoringRevisions => Set<ScoringRevision>();
     public DbSet<RescoreJob> RescoreJobs => Set<RescoreJob>();
+    public DbSet<WorkflowDefinitionRow> WorkflowDefinitions => Set<WorkflowDefinitionRow>();
+    public DbSet<WorkflowTriggerRow> WorkflowTriggers => Set<WorkflowTriggerRow>();
+    public DbSet<WorkflowInstanceRow> WorkflowInstances => Set<WorkflowInstanceRow>();
+    public DbSet<WorkflowBookmarkRow> WorkflowBookmarks => Set<WorkflowBookmarkRow>();
+    public DbSet<WorkflowJournalRow> WorkflowJournal => Set<WorkflowJournalRow>();
+    public DbSet<WorkflowEventOutboxRow> WorkflowEventOutbox => Set<WorkflowEventOutboxRow>();
 
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 

@@ -1,5 +1,6 @@
 using LeadFlow.Core.Scoring;
 using LeadFlow.Core.Storage;
+using LeadFlow.Core.Workflows;
 using Microsoft.Extensions.Options;
 
 namespace LeadFlow.Server.Cli;
@@ -17,6 +18,7 @@ internal static class CliHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddLeadFlowCore();
         builder.Services.AddLeadFlowScoring();
+        builder.Services.AddLeadFlowWorkflows();
         using var host = builder.Build();
         await using var scope = host.Services.CreateAsyncScope();
         try

@@ -28,15 +28,29 @@ internal static class ElsaApiEndpoints
         WorkflowProviders.ListWorkflowProviders.Map(v1);
         Scripting.GetJavaScriptTypeDefinitions.Map(v1);
 
-        // Read endpoints of the pages that show what the workflow engine stores. Until the engine's stores are wired
-        // in they answer the contract's empty shapes, so that those pages render (empty) instead of going blank;
-        // each file says what it will query. Writes (save, publish, delete...) are not mapped yet: they get the 404.
+        // The workflow engine's definitions and descriptors (WorkflowDefinitionService, its stores, ActivityRegistry).
         WorkflowDefinitions.ListWorkflowDefinitions.Map(v1);
         WorkflowDefinitions.GetWorkflowDefinitionHistory.Map(v1);
+        WorkflowDefinitions.GetWorkflowDefinition.Map(v1);
+        WorkflowDefinitions.SaveWorkflowDefinition.Map(v1);
+        WorkflowDefinitions.PublishWorkflowDefinition.Map(v1);
+        WorkflowDefinitions.RetractWorkflowDefinition.Map(v1);
+        WorkflowDefinitions.RevertWorkflowDefinition.Map(v1);
+        WorkflowDefinitions.DeleteWorkflowDefinition.Map(v1);
+        WorkflowDefinitions.ExportWorkflowDefinition.Map(v1);
+        WorkflowDefinitions.ImportWorkflowDefinition.Map(v1);
         Activities.ListActivities.Map(v1);
+        Designer.GetRuntimeSelectList.Map(v1);
+
+        // Instances, their journal and actions (the engine's instance and journal stores, WorkflowEngine).
         WorkflowInstances.ListWorkflowInstances.Map(v1);
+        WorkflowInstances.GetWorkflowInstance.Map(v1);
+        WorkflowInstances.GetWorkflowExecutionLog.Map(v1);
+        WorkflowInstances.GetActivityStats.Map(v1);
+        WorkflowInstances.WorkflowInstanceActions.Map(v1);
         WorkflowRegistry.ListAllWorkflowBlueprints.Map(v1);
         WorkflowRegistry.ListWorkflowBlueprintsByProvider.Map(v1);
+        WorkflowRegistry.GetWorkflowBlueprint.Map(v1);
 
         v1.MapFallback("{**path}", NotFound);
         return v1;

@@ -33,6 +33,17 @@ internal readonly record struct VersionOptions(VersionOptionsKind Kind, int Vers
         return false;
     }
 
+    /// <summary>The engine's equivalent.</summary>
+    public LeadFlow.Workflows.Model.VersionOptions ToEngine() => Kind switch
+    {
+        VersionOptionsKind.Latest => LeadFlow.Workflows.Model.VersionOptions.Latest,
+        VersionOptionsKind.Published => LeadFlow.Workflows.Model.VersionOptions.Published,
+        VersionOptionsKind.Draft => LeadFlow.Workflows.Model.VersionOptions.Draft,
+        VersionOptionsKind.LatestOrPublished => LeadFlow.Workflows.Model.VersionOptions.LatestOrPublished,
+        VersionOptionsKind.AllVersions => LeadFlow.Workflows.Model.VersionOptions.AllVersions,
+        _ => LeadFlow.Workflows.Model.VersionOptions.SpecificVersion(Version),
+    };
+
     public const string Expected = "Latest, Published, Draft, LatestOrPublished, AllVersions or a version number (1 or more)";
 }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using LeadFlow.Core.Scoring;
 using LeadFlow.Core.Storage;
+using LeadFlow.Core.Workflows;
 using LeadFlow.Server.Accounts;
 using LeadFlow.Server.ApiKeys;
 using LeadFlow.Server.Auth;
@@ -13,6 +14,7 @@ using LeadFlow.Server.Interactions;
 using LeadFlow.Server.Problems;
 using LeadFlow.Server.Rules;
 using LeadFlow.Server.Scoring;
+using LeadFlow.Server.WorkflowApi;
 using Microsoft.Extensions.Options;
 
 namespace LeadFlow.Server.Hosting;
@@ -45,6 +47,7 @@ internal static class LeadFlowApp
         services.AddHostedService<StartupTasks>();
         // After the migrations: the rules host, the processor and the rescore runner start once the schema is there.
         services.AddLeadFlowScoring();
+        services.AddLeadFlowWorkflows();
 
         // RFC 9457 problem details for every error, including bare status codes (401, 404, 405...).
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = ProblemTypes.Apply);
@@ -79,6 +82,7 @@ internal static class LeadFlowApp
         app.MapConsent();
         app.MapScoring();
         app.MapRules();
+        app.MapWorkflows();
         app.MapApiKeys();
         // The Elsa 2 Studio at /designer, its sign-in pages, and the /v1 API it talks to.
         app.MapAccount();

@@ -59,20 +59,29 @@ public sealed class DesignerBrowserTests
         await Assertions.Expect(page.Locator("elsa-user-context-menu")).ToContainTextAsync("ana");
         await studio.ScreenshotAsync("dashboard");
 
-        // The definitions list: empty until the workflow engine's store is wired in.
+        // The definitions list: every shipped workflow (workflows/*.json, imported on start) by its display name.
         await page.Locator("elsa-studio-dashboard nav a", new() { HasText = "Workflow Definitions" }).ClickAsync();
         await page.Locator("elsa-studio-workflow-definitions-list.hydrated table").WaitForAsync();
-        Assert.Equal(0, await page.Locator("elsa-studio-workflow-definitions-list table tbody tr").CountAsync());
-        await studio.ScreenshotAsync("definitions-list-empty");
+        var shipped = Directory.GetFiles(LoopbackServer.ShippedWorkflows, "*.json")
+            .Select(f => System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(f))!)
+            .Select(w => (w["displayName"] ?? w["name"])!.GetValue<string>())
+            .ToList();
+        Assert.NotEmpty(shipped);
+        foreach (var name in shipped)
+        {
+            await Assertions.Expect(page.Locator("elsa-studio-workflow-definitions-list table tbody tr", new() { HasText = name })).ToHaveCountAsync(1);
+        }
+        await studio.ScreenshotAsync("definitions-list");
 
         await page.Locator("elsa-studio-dashboard nav a", new() { HasText = "Workflow Instances" }).ClickAsync();
         await page.Locator("elsa-studio-workflow-instances-list.hydrated").WaitForAsync(new() { State = WaitForSelectorState.Attached });
         await page.Locator("elsa-workflow-instance-list-screen.hydrated table").WaitForAsync();
-        await studio.ScreenshotAsync("instances-list-empty");
+        await studio.ScreenshotAsync("instances-list");
 
         await page.Locator("elsa-studio-dashboard nav a", new() { HasText = "Workflow Registry" }).ClickAsync();
         await page.Locator("elsa-workflow-registry-list-screen.hydrated table").WaitForAsync();
-        await studio.ScreenshotAsync("registry-empty");
+        await Assertions.Expect(page.Locator("elsa-workflow-registry-list-screen table tbody tr").First).ToBeVisibleAsync();
+        await studio.ScreenshotAsync("registry");
 
         // The designer for a new workflow, by deep link (a full page load through the fallback).
         await page.GotoAsync(studio.Url("/designer/workflow-definitions/new"));

@@ -26,6 +26,12 @@ public sealed class LoopbackServer : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>The server's services (to read what the designer stored, or to run a workflow).</summary>
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>The repository's <c>workflows/</c> folder, which the server imports on start as <c>leadflow serve</c> does.</summary>
+    public static string ShippedWorkflows { get; } = FindShippedWorkflows();
+
     public static async Task<LoopbackServer> StartAsync()
     {
         var dataDirectory = Directory.CreateTempSubdirectory("leadflow-browser-").FullName;
@@ -36,6 +42,7 @@ public sealed class LoopbackServer : IAsyncDisposable
             $"--Storage:DataDirectory={dataDirectory}",
             "--Security:BootstrapAdminKey=false",
             "--Designer:BootstrapAdminUser=false",
+            $"--Workflows:Directory={ShippedWorkflows}",
             $"--urls={address.GetLeftPart(UriPartial.Authority)}",
             "--Logging:Console:LogLevel:Default=Warning",
         ]);
@@ -56,6 +63,18 @@ public sealed class LoopbackServer : IAsyncDisposable
         await _app.DisposeAsync();
         SqliteConnection.ClearAllPools();
         Directory.Delete(_dataDirectory, recursive: true);
+    }
+
+    private static string FindShippedWorkflows()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "LeadFlow.sln")))
+            {
+                return Path.Combine(dir.FullName, "workflows");
+            }
+        }
+        throw new InvalidOperationException($"No LeadFlow.sln above {AppContext.BaseDirectory}.");
     }
 
     private static int FreePort()

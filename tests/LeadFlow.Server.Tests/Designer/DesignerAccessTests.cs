@@ -100,8 +100,9 @@ public sealed class DesignerAccessTests : IAsyncLifetime
     {
         var client = await _app.SignedInClientAsync(role);
 
-        // No write endpoint exists before the workflow engine lands: the write passes authorization and finds no route.
-        await (await client.PostAsync("/v1/workflow-definitions", Http.Json("{}"), Ct)).ExpectProblemAsync(HttpStatusCode.NotFound);
+        // The write passes authorization: an empty body saves a new, empty draft, as the studio's first edit would.
+        var saved = await (await client.PostAsync("/v1/workflow-definitions", Http.Json("{}"), Ct)).ExpectAsync(HttpStatusCode.Created);
+        Assert.Equal(1, saved["version"]!.GetValue<int>());
     }
 
     [Fact]

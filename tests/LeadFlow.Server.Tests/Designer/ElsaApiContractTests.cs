@@ -32,9 +32,8 @@ public sealed class ElsaApiContractTests : IAsyncLifetime
         // Editor lookups (§3.4): bare arrays.
         { "/v1/workflow-storage-providers", """[{"name":"WorkflowInstance","displayName":"Workflow Instance"},{"name":"Transient","displayName":"Transient"}]""" },
         { "/v1/workflow-channels", "[]" },
-        { "/v1/workflow-providers", "[]" },
-        // Engine-backed reads, empty until the engine's stores are wired in; the shapes are the contract's.
-        { "/v1/activities", "[]" },
+        { "/v1/workflow-providers", """[{"name":"DatabaseWorkflowProvider","displayName":"Database"}]""" },
+        // Engine-backed reads on an empty store (definitions are checked in WorkflowDefinitionApiTests).
         { "/v1/workflow-definitions?version=LatestOrPublished&page=0&pageSize=15", """{"items":[],"page":0,"pageSize":15,"totalCount":0}""" },
         { "/v1/workflow-definitions?ids=&version=Published", """{"items":[],"totalCount":0}""" },
         { "/v1/workflow-definitions/null/history", """{"items":[]}""" },
@@ -70,12 +69,12 @@ public sealed class ElsaApiContractTests : IAsyncLifetime
 
     [Theory]
     [InlineData("GET", "/v1/nothing-here")]
-    [InlineData("GET", "/v1/workflow-definitions/abc/Latest")]
+    [InlineData("PUT", "/v1/workflow-definitions")]
     [InlineData("GET", "/v1/workflow-definitions/abc/history/extra")]
     [InlineData("GET", "/v1/webhook-definitions")]
     [InlineData("GET", "/v1/assets/app.js")]
-    [InlineData("POST", "/v1/workflow-definitions")]
-    [InlineData("DELETE", "/v1/workflow-instances/bulk")]
+    [InlineData("POST", "/v1/workflow-definitions/abc/Latest")]
+    [InlineData("PUT", "/v1/workflow-instances/bulk")]
     public async Task Unknown_routes_are_json_problems_never_the_designer_page(string method, string url)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), url);

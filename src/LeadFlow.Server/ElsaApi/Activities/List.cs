@@ -1,4 +1,7 @@
-using Microsoft.AspNetCore.Http.HttpResults;
+using System.Text;
+using LeadFlow.Workflows.Activities;
+using Microsoft.AspNetCore.Mvc;
+using EngineJson = LeadFlow.Workflows.Json.ElsaJson;
 
 namespace LeadFlow.Server.ElsaApi.Activities;
 
@@ -7,12 +10,34 @@ namespace LeadFlow.Server.ElsaApi.Activities;
 /// (contract §2.1 #17, §6). The designer and the instance viewer await it while loading.
 /// </summary>
 /// <remarks>
-/// The descriptors are the workflow runtime's own, so that every activity the engine runs can be drawn. The engine is
-/// not wired in yet, so there are none: the picker is empty and nothing can be added to a workflow.
+/// The descriptors are the engine's own (<see cref="ActivityRegistry"/>, generated from the activity classes), so
+/// every activity the engine runs can be drawn and nothing can be drawn that the engine would refuse. Inputs marked
+/// not browsable are left out, as Elsa does. Send Signal's signal is a dropdown of the signals published workflows
+/// listen for, filled live by <see cref="Designer.GetRuntimeSelectList"/> (a JavaScript or Liquid expression can
+/// still compute another name).
 /// </remarks>
 internal static class ListActivities
 {
     public static void Map(RouteGroupBuilder v1) => v1.MapGet("/activities", Handle);
 
-    public static JsonHttpResult<IReadOnlyList<object>> Handle() => ElsaJson.Ok<IReadOnlyList<object>>([]);
+    public static IResult Handle([FromServices] ActivityRegistry registry)
+    {
+        var descriptors = registry.Descriptors
+            .Select(d => d with
+            {
+                InputProperties = d.InputProperties.Where(i => i.IsBrowsable != false).Select(i => LiveOptions(d.Type, i)).ToList(),
+                OutputProperties = d.OutputProperties.Where(o => o.IsBrowsable != false).ToList(),
+            })
+            .ToList();
+        return TypedResults.Content(EngineJson.Serialize(descriptors), "application/json", Encoding.UTF8);
+    }
+
+    private static ActivityInputDescriptor LiveOptions(string activityType, ActivityInputDescriptor input) =>
+        activityType == "SendSignal" && input.Name == "Signal"
+            ? input with
+            {
+                UiHint = "dropdown",
+                Options = new System.Text.Json.Nodes.JsonObject { ["runtimeSelectListProviderType"] = Designer.GetRuntimeSelectList.SignalNames },
+            }
+            : input;
 }

@@ -1,22 +1,27 @@
-using LeadFlow.Server.Problems;
-using Microsoft.AspNetCore.Http.HttpResults;
+using LeadFlow.Workflows.Stores;
+using Microsoft.AspNetCore.Mvc;
+using LeadFlow.Server.ElsaApi.WorkflowDefinitions;
 
 namespace LeadFlow.Server.ElsaApi.WorkflowRegistry;
 
 /// <summary>
-/// <c>GET v1/workflow-registry?version=</c>: every runnable workflow version, a bare array (contract §2.1 #32). The
-/// Workflow Instances page awaits it while loading, to name each instance's workflow and fill its workflow filter.
+/// <c>GET v1/workflow-registry?version=</c>: every stored definition version matching the version options, a bare
+/// array of blueprint summaries (contract §2.1 #32). The Workflow Instances page awaits it while loading, to name each
+/// instance's workflow (by version id) and fill its workflow filter.
 /// </summary>
-/// <remarks>
-/// The entries are the engine's stored definition versions in the blueprint summary shape. The engine is not wired in
-/// yet, so there are none.
-/// </remarks>
 internal static class ListAllWorkflowBlueprints
 {
     public static void Map(RouteGroupBuilder v1) => v1.MapGet("/workflow-registry", Handle);
 
-    public static Results<JsonHttpResult<IReadOnlyList<object>>, ValidationProblem> Handle(string? version) =>
-        VersionOptions.TryParse(version, out _)
-            ? ElsaJson.Ok<IReadOnlyList<object>>([])
-            : Problem.Invalid("version", $"Expected {VersionOptions.Expected}.");
+    public static async Task<IResult> Handle(string? version, HttpContext context, [FromServices] IWorkflowDefinitionStore store, CancellationToken cancellationToken)
+    {
+        if (!DesignerForm.TryParse(version, out var options))
+        {
+            return DesignerForm.BadVersion("version");
+        }
+        var versions = await WorkflowCatalog.ListAllVersionsAsync(context.RequestServices, store, cancellationToken);
+        return ElsaJson.Ok<IReadOnlyList<WorkflowBlueprintSummaryModel>>(versions.Where(options.Matches)
+            .OrderBy(d => d.Name ?? d.DefinitionId, StringComparer.OrdinalIgnoreCase).ThenBy(d => d.DefinitionId, StringComparer.Ordinal).ThenBy(d => d.Version)
+            .Select(WorkflowBlueprintSummaryModel.From).ToList());
+    }
 }

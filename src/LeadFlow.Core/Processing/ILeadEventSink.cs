@@ -1,0 +1,28 @@
+using LeadFlow.Core.Storage;
+
+namespace LeadFlow.Core.Processing;
+
+/// <summary>
+/// A lead event out of a scoring batch: an interaction was processed (<see cref="InteractionId"/> set), or the
+/// contact was qualified or re-graded (<see cref="Name"/> with <see cref="Value"/> and <see cref="Previous"/>).
+/// </summary>
+public sealed record LeadEvent(long ContactId, string Name, long? InteractionId = null, string? Value = null, string? Previous = null)
+{
+    public const string InteractionReceived = "InteractionReceived";
+    public const string Qualified = "Qualified";
+    public const string GradeChanged = "GradeChanged";
+}
+
+/// <summary>
+/// Lead events out of the scoring processor, delivered at least once through an outbox: <see cref="RecordAsync"/>
+/// writes them inside the batch's transaction (so they exist exactly when the batch commits), and
+/// <see cref="PublishAsync"/>, called after the commit outside the write gate, delivers what the outbox holds and
+/// removes it. What a crash leaves in the outbox is delivered on the next start or batch.
+/// </summary>
+public interface ILeadEventSink
+{
+    Task RecordAsync(LeadFlowDbContext db, IReadOnlyList<LeadEvent> events, CancellationToken ct);
+
+    /// <summary>Delivers the outbox; must not throw for a failed delivery (the batch has committed).</summary>
+    Task PublishAsync(CancellationToken ct);
+}

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using LeadFlow.Workflows.Runtime;
+
+namespace LeadFlow.Core.Workflows.Activities;
+
+/// <summary>
+/// The "InteractionReceived" lead event: dispatched for each interaction the scoring processor has committed, with
+/// the contact id as correlation id. Its hashes are the interaction type's and <see cref="EventFilter.Any"/>, so
+/// activities filtering by type and those listening to every type are both found by index.
+/// </summary>
+public static class InteractionEvent
+{
+    public const string Name = "InteractionReceived";
+
+    public static string TypeHash(string? type) =>
+        string.IsNullOrWhiteSpace(type) ? EventFilter.Any : EventFilter.Hash(("Type", type.Trim().ToLowerInvariant()));
+
+    public static WorkflowEvent Create(long contactId, long interactionId, string type, string? url, string? asset, string? channel, string? campaign, DateTime occurredAt)
+    {
+        var input = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["interactionId"] = interactionId,
+            ["contactId"] = contactId,
+            ["type"] = type,
+            ["url"] = url,
+            ["asset"] = asset,
+            ["channel"] = channel,
+            ["campaign"] = campaign,
+            ["occurredAt"] = occurredAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var contact = contactId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new WorkflowEvent(Name, [TypeHash(type), EventFilter.Any], input, contact);
+    }
+
+    /// <summary>
+    /// Whether an event input's URL or asset matches <paramref name="pattern"/>: <c>*</c> matches any run of
+    /// characters, the match is whole and ignores case; an empty pattern matches everything.
+    /// </summary>
+    public static bool Matches(string? pattern, object? eventInput)
+    {
+        if (string.IsNullOrWhiteSpace(pattern))
+        {
+            return true;
+        }
+        var regex = new Regex("^" + Regex.Escape(pattern.Trim()).Replace("\\*", ".*", StringComparison.Ordinal) + "$",
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+        return Read(eventInput, "url") is { } url && regex.IsMatch(url)
+            || Read(eventInput, "asset") is { } asset && regex.IsMatch(asset);
+    }
+
+    /// <summary>A string field of an event input (a dictionary in memory, a JSON object after a round trip).</summary>
+    public static string? Read(object? eventInput, string key) => eventInput switch
+    {
+        IDictionary<string, object?> map => map.TryGetValue(key, out var value) ? value?.ToString() : null,
+        JsonElement { ValueKind: JsonValueKind.Object } json when json.TryGetProperty(key, out var property) =>
+            property.ValueKind == JsonValueKind.String ? property.GetString() : property.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined ? null : property.GetRawText(),
+        _ => null,
+    };
+}

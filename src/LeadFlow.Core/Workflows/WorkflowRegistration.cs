@@ -1,0 +1,44 @@
+using LeadFlow.Core.Workflows.Activities;
+using LeadFlow.Workflows.Activities;
+using LeadFlow.Workflows.Definitions;
+using LeadFlow.Workflows.Runtime;
+using LeadFlow.Workflows.Stores;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
+
+namespace LeadFlow.Core.Workflows;
+
+public static class WorkflowRegistration
+{
+    /// <summary>
+    /// The workflow engine on the database: the EF stores (one singleton behind all three store interfaces), the
+    /// activity registry with the built-in activities, the definition service and the engine.
+    /// </summary>
+    public static IServiceCollection AddLeadFlowWorkflows(this IServiceCollection services)
+    {
+        services.AddOptions<WorkflowsOptions>().BindConfiguration(WorkflowsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<EfWorkflowStore>();
+        services.AddSingleton<IWorkflowDefinitionStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
+        services.AddSingleton<IWorkflowInstanceStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
+        services.AddSingleton<IWorkflowJournalStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
+        services.AddSingleton(_ => ActivityRegistry.CreateDefault().Add<InteractionReceived>().Add<WaitForInteraction>().Add<Qualified>().Add<GradeChanged>());
+        services.AddSingleton<ContactContextProvider>();
+        services.AddSingleton(provider => new WorkflowEngineOptions { ContextProvider = provider.GetRequiredService<ContactContextProvider>() });
+        services.AddSingleton<WorkflowDefinitionService>();
+        services.AddSingleton(provider => new WorkflowEngine(
+            provider.GetRequiredService<IWorkflowDefinitionStore>(),
+            provider.GetRequiredService<IWorkflowInstanceStore>(),
+            provider.GetRequiredService<ActivityRegistry>(),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<WorkflowEngineOptions>()));
+        services.AddSingleton<WorkflowFiles>();
+        services.AddSingleton<WorkflowLeadEvents>();
+        services.AddSingleton<LeadFlow.Core.Processing.ILeadEventSink>(provider => provider.GetRequiredService<WorkflowLeadEvents>());
+        services.AddHostedService(provider => provider.GetRequiredService<WorkflowLeadEvents>());
+        services.AddHostedService<WorkflowImportService>();
+        services.AddQuartz(q => q.UseInMemoryStore());
+        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        services.AddHostedService<WorkflowTimerSetup>();
+        return services;
+    }
+}

@@ -1,0 +1,212 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+
+#nullable disable
+
+namespace LeadFlow.Migrations.PostgreSql.Migrations
+{
+    /// <inheritdoc />
+    public partial class Workflows : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "workflow_bookmarks",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    workflow_instance_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    event_name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    hash = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    correlation_id = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    due_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    data = table.Column<byte[]>(type: "bytea", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_workflow_bookmarks", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "workflow_definitions",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    definition_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    version = table.Column<int>(type: "integer", nullable: false),
+                    is_latest = table.Column<bool>(type: "boolean", nullable: false),
+                    is_published = table.Column<bool>(type: "boolean", nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    data = table.Column<byte[]>(type: "bytea", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_workflow_definitions", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "workflow_event_outbox",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    contact_id = table.Column<long>(type: "bigint", nullable: false),
+                    event_name = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
+                    interaction_id = table.Column<long>(type: "bigint", nullable: true),
+                    value = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: true),
+                    previous = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_workflow_event_outbox", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "workflow_instances",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    definition_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    definition_version_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    version = table.Column<int>(type: "integer", nullable: false),
+                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    status = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    correlation_id = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    exclusive_key = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    last_executed_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    finished_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    revision = table.Column<long>(type: "bigint", nullable: false),
+                    state = table.Column<byte[]>(type: "bytea", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_workflow_instances", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "workflow_journal",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    workflow_instance_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    timestamp = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    event_name = table.Column<string>(type: "character varying(30)", maxLength: 30, nullable: false),
+                    activity_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    data = table.Column<byte[]>(type: "bytea", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_workflow_journal", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "workflow_triggers",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    definition_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    version_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    activity_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    event_name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    hash = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    data = table.Column<byte[]>(type: "bytea", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_workflow_triggers", x => x.id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_workflow_bookmarks_due_at",
+                table: "workflow_bookmarks",
+                column: "due_at",
+                filter: "due_at IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_workflow_bookmarks_event_name_hash",
+                table: "workflow_bookmarks",
+                columns: new[] { "event_name", "hash" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_workflow_bookmarks_event_name_hash_correlation_id",
+                table: "workflow_bookmarks",
+                columns: new[] { "event_name", "hash", "correlation_id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_workflow_bookmarks_workflow_instance_id",
+                table: "workflow_bookmarks",
+                column: "workflow_instance_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_workflow_definitions_definition_id_version",
+                table: "workflow_definitions",
+                columns: new[] { "definition_id", "version" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_workflow_instances_correlation_id",
+                table: "workflow_instances",
+                column: "correlation_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_workflow_instances_definition_id_correlation_id",
+                table: "workflow_instances",
+                columns: new[] { "definition_id", "correlation_id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_workflow_instances_exclusive_key",
+                table: "workflow_instances",
+                column: "exclusive_key",
+                unique: true,
+                filter: "exclusive_key IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_workflow_instances_status_created_at",
+                table: "workflow_instances",
+                columns: new[] { "status", "created_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_workflow_journal_workflow_instance_id_id",
+                table: "workflow_journal",
+                columns: new[] { "workflow_instance_id", "id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_workflow_triggers_definition_id",
+                table: "workflow_triggers",
+                column: "definition_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_workflow_triggers_event_name_hash",
+                table: "workflow_triggers",
+                columns: new[] { "event_name", "hash" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "workflow_bookmarks");
+
+            migrationBuilder.DropTable(
+                name: "workflow_definitions");
+
+            migrationBuilder.DropTable(
+                name: "workflow_event_outbox");
+
+            migrationBuilder.DropTable(
+                name: "workflow_instances");
+
+            migrationBuilder.DropTable(
+                name: "workflow_journal");
+
+            migrationBuilder.DropTable(
+                name: "workflow_triggers");
+        }
+    }
+}
