@@ -115,7 +115,15 @@ public sealed class StudioSession : IAsyncDisposable
             }
         };
         Page.PageError += (_, error) => PageErrors.Enqueue(error);
-        Page.RequestFailed += (_, request) => FailedRequests.Enqueue($"{request.Method} {request.Url}: {request.Failure}");
+        Page.RequestFailed += (_, request) =>
+        {
+            // net::ERR_ABORTED is the browser cancelling its own request (a navigation away, or Monaco tearing down a
+            // worker while its script loads): nothing failed on the server, whose answers are checked by status.
+            if (request.Failure != "net::ERR_ABORTED")
+            {
+                FailedRequests.Enqueue($"{request.Method} {request.Url}: {request.Failure}");
+            }
+        };
         Page.Request += (_, request) =>
         {
             var url = new Uri(request.Url);
