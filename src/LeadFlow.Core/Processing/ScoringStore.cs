@@ -1,9 +1,8 @@
-using System.Buffers;
 using System.Data.Common;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using LeadFlow.Core.Qualification;
+using LeadFlow.Core.Storage;
 using LeadFlow.Rules;
 
 namespace LeadFlow.Core.Processing;
@@ -220,7 +219,7 @@ internal sealed class ScoringStore(DbConnection connection)
         var hits = leads.Where(l => l.Exists).SelectMany(l => l.Hits);
         foreach (var chunk in hits.Chunk(RowsPerStatement * 5))
         {
-            var json = Json(chunk, (w, h) =>
+            var json = BulkSql.Json(chunk, (w, h) =>
             {
                 w.WriteStartObject();
                 w.WriteNumber("c", h.ContactId);
@@ -238,7 +237,7 @@ internal sealed class ScoringStore(DbConnection connection)
             .SelectMany(l => l.Scores.Where(s => s.Value.Changed || !s.Value.Stored).Select(s => (l.ContactId, Model: s.Key, State: s.Value)));
         foreach (var chunk in states.Chunk(RowsPerStatement))
         {
-            var json = Json(chunk, (w, s) =>
+            var json = BulkSql.Json(chunk, (w, s) =>
             {
                 w.WriteStartObject();
                 w.WriteNumber("c", s.ContactId);
@@ -254,7 +253,7 @@ internal sealed class ScoringStore(DbConnection connection)
 
         foreach (var chunk in leads.Where(l => l.Exists && l.NewGrade is not null).Chunk(RowsPerStatement))
         {
-            var json = Json(chunk, (w, l) =>
+            var json = BulkSql.Json(chunk, (w, l) =>
             {
                 var grade = l.NewGrade!;
                 w.WriteStartObject();
@@ -270,7 +269,7 @@ internal sealed class ScoringStore(DbConnection connection)
 
         foreach (var chunk in leads.Where(l => l.Exists && l.Qualification is not null).Chunk(RowsPerStatement))
         {
-            var json = Json(chunk, (w, l) =>
+            var json = BulkSql.Json(chunk, (w, l) =>
             {
                 var q = l.Qualification!;
                 var status = LeadEvaluator.StatusName(q.Status);
@@ -311,7 +310,7 @@ internal sealed class ScoringStore(DbConnection connection)
         return command;
     }
 
-    public static string IdsJson(IEnumerable<long> ids) => Json(ids, (w, id) => w.WriteNumberValue(id));
+    public static string IdsJson(IEnumerable<long> ids) => BulkSql.Json(ids, (w, id) => w.WriteNumberValue(id));
 
     private static PendingInteraction ReadInteraction(DbDataReader reader, long interactionId, int first) => new(interactionId, new InteractionFacts
     {
@@ -333,21 +332,6 @@ internal sealed class ScoringStore(DbConnection connection)
         {
             writer.WriteString(name, value);
         }
-    }
-
-    public static string Json<T>(IEnumerable<T> rows, Action<Utf8JsonWriter, T> write)
-    {
-        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartArray();
-            foreach (var row in rows)
-            {
-                write(writer, row);
-            }
-            writer.WriteEndArray();
-        }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }
 
