@@ -36,8 +36,11 @@ public static class WorkflowRegistration
         services.AddSingleton<LeadFlow.Core.Processing.ILeadEventSink>(provider => provider.GetRequiredService<WorkflowLeadEvents>());
         services.AddHostedService(provider => provider.GetRequiredService<WorkflowLeadEvents>());
         services.AddHostedService<WorkflowImportService>();
-        services.AddQuartz(q => q.UseInMemoryStore());
-        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        // A named scheduler, because only a named one keeps the clock it is given: an unnamed one takes the application's
+        // TimeProvider, and on a test's fake clock, which stands still and then jumps by days, Quartz spins (hundreds of
+        // job runs a second, gigabytes a minute). Quartz only paces the poll; which timers are due is the engine's clock.
+        services.AddQuartz(WorkflowTimerSetup.Scheduler, q => q.UseInMemoryStore().UseTimeProvider(TimeProvider.System));
+        services.AddQuartzHostedService(WorkflowTimerSetup.Scheduler, o => o.WaitForJobsToComplete = true);
         services.AddHostedService<WorkflowTimerSetup>();
         return services;
     }

@@ -1,4 +1,5 @@
 using LeadFlow.Workflows.Runtime;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -50,18 +51,20 @@ internal sealed partial class WorkflowTimerJob(WorkflowEngine engine, ILogger<Wo
 }
 
 /// <summary>Schedules <see cref="WorkflowTimerJob"/> at start (it runs at once: the catch-up) and every poll interval.</summary>
-internal sealed class WorkflowTimerSetup(ISchedulerFactory schedulers, IOptions<WorkflowsOptions> options) : IHostedService
+internal sealed class WorkflowTimerSetup([FromKeyedServices(WorkflowTimerSetup.Scheduler)] IScheduler scheduler, IOptions<WorkflowsOptions> options) : IHostedService
 {
+    public const string Scheduler = "leadflow";
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (!options.Value.RunTimers)
         {
             return;
         }
-        var scheduler = await schedulers.GetScheduler(cancellationToken);
         var job = JobBuilder.Create<WorkflowTimerJob>().WithIdentity("workflow-timers", "leadflow").Build();
+        // Missed polls (a suspended VM, a stalled process) are skipped, not replayed: one run catches up on every due timer.
         var trigger = TriggerBuilder.Create().WithIdentity("workflow-timers", "leadflow").StartNow()
-            .WithSimpleSchedule(s => s.WithInterval(options.Value.TimerPollInterval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
+            .WithSimpleSchedule(s => s.WithInterval(options.Value.TimerPollInterval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount))
             .Build();
         await scheduler.ScheduleJob(job, trigger, cancellationToken: cancellationToken);
     }

@@ -2,6 +2,7 @@ using LeadFlow.Core.Workflows;
 using LeadFlow.Workflows.Model;
 using LeadFlow.Workflows.Runtime;
 using Microsoft.Extensions.DependencyInjection;
+using Quartz;
 
 namespace LeadFlow.Core.Tests.Workflows;
 
@@ -36,6 +37,21 @@ public sealed class WorkflowTimerTests : DatabaseTest
         // Later runs of the job find nothing more to fire.
         await Task.Delay(600, Ct);
         Assert.Single(await restarted.Journal.ListAsync(instanceId, 0, 100, Ct), r => r.ActivityId == "wait-click" && r.EventName == JournalEvents.Resumed);
+    }
+
+    [Fact]
+    public async Task A_clock_that_jumps_weeks_ahead_does_not_replay_every_missed_poll()
+    {
+        await using var host = new WorkflowTestHost(Database, services => services.Configure<WorkflowsOptions>(o => o.TimerPollInterval = TimeSpan.FromMilliseconds(200)));
+        await host.StartHostedServicesAsync();
+        var scheduler = host.Services.GetRequiredKeyedService<IScheduler>(WorkflowTimerSetup.Scheduler);
+
+        // Thirty days are 12,960,000 missed 200 ms polls. Replayed, they run back to back for as long as the host lives.
+        Database.Clock.Advance(TimeSpan.FromDays(30));
+        await Task.Delay(1000, Ct);
+
+        var metadata = await scheduler.GetMetadata(Ct);
+        Assert.InRange(metadata.JobsExecuted, 1, 20);
     }
 }
 
