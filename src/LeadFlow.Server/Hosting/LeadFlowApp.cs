@@ -48,6 +48,8 @@ internal static class LeadFlowApp
         // After the migrations: the rules host, the processor and the rescore runner start once the schema is there.
         services.AddLeadFlowScoring();
         services.AddLeadFlowWorkflows();
+        // Live dropdowns of the designer's activity editor (v1/designer/runtime-select-list).
+        services.AddSingleton<LeadFlow.Workflows.Activities.ISelectListProvider, ElsaApi.Designer.SignalNamesProvider>();
 
         // RFC 9457 problem details for every error, including bare status codes (401, 404, 405...).
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = ProblemTypes.Apply);

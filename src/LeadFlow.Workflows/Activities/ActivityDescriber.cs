@@ -69,9 +69,13 @@ public static class ActivityDescriber
     private static ActivityInputDescriptor DescribeInput(PropertyInfo property, ActivityInputAttribute input)
     {
         var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-        var uiHint = input.UIHint ?? DefaultUiHint(type);
+        var uiHint = input.UIHint ?? (input.OptionsProvider is null ? DefaultUiHint(type) : UiHints.Dropdown);
         JsonNode? options = null;
-        if (input.Options is { } items)
+        if (input.OptionsProvider is { } provider)
+        {
+            options = new JsonObject { ["runtimeSelectListProviderType"] = provider };
+        }
+        else if (input.Options is { } items)
         {
             options = SelectList(items.Select(i => (i, i)), isFlags: false);
         }

@@ -11,6 +11,12 @@ public sealed class ActivityInputAttribute : Attribute
 
     /// <summary>Dropdown/check-list items (text = value); enums get their members automatically.</summary>
     public string[]? Options { get; set; }
+
+    /// <summary>
+    /// A live dropdown: the name of the <see cref="ISelectListProvider"/> whose items the designer shows (see
+    /// <see cref="SelectListProviders"/>). Takes precedence over <see cref="Options"/>; the UI hint defaults to dropdown.
+    /// </summary>
+    public string? OptionsProvider { get; set; }
     public string? Category { get; set; }
     public float Order { get; set; }
     public object? DefaultValue { get; set; }

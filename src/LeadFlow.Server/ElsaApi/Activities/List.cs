@@ -12,9 +12,8 @@ namespace LeadFlow.Server.ElsaApi.Activities;
 /// <remarks>
 /// The descriptors are the engine's own (<see cref="ActivityRegistry"/>, generated from the activity classes), so
 /// every activity the engine runs can be drawn and nothing can be drawn that the engine would refuse. Inputs marked
-/// not browsable are left out, as Elsa does. Send Signal's signal is a dropdown of the signals published workflows
-/// listen for, filled live by <see cref="Designer.GetRuntimeSelectList"/> (a JavaScript or Liquid expression can
-/// still compute another name).
+/// not browsable are left out, as Elsa does. Inputs with an options provider (Send Signal's signal, for one) are
+/// dropdowns filled live by <see cref="Designer.GetRuntimeSelectList"/>.
 /// </remarks>
 internal static class ListActivities
 {
@@ -25,19 +24,10 @@ internal static class ListActivities
         var descriptors = registry.Descriptors
             .Select(d => d with
             {
-                InputProperties = d.InputProperties.Where(i => i.IsBrowsable != false).Select(i => LiveOptions(d.Type, i)).ToList(),
+                InputProperties = d.InputProperties.Where(i => i.IsBrowsable != false).ToList(),
                 OutputProperties = d.OutputProperties.Where(o => o.IsBrowsable != false).ToList(),
             })
             .ToList();
         return TypedResults.Content(EngineJson.Serialize(descriptors), "application/json", Encoding.UTF8);
     }
-
-    private static ActivityInputDescriptor LiveOptions(string activityType, ActivityInputDescriptor input) =>
-        activityType == "SendSignal" && input.Name == "Signal"
-            ? input with
-            {
-                UiHint = "dropdown",
-                Options = new System.Text.Json.Nodes.JsonObject { ["runtimeSelectListProviderType"] = Designer.GetRuntimeSelectList.SignalNames },
-            }
-            : input;
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LeadFlow.Server.Problems;
+using LeadFlow.Workflows.Activities;
 using LeadFlow.Workflows.Model;
 using LeadFlow.Workflows.Stores;
 using Microsoft.AspNetCore.Mvc;
@@ -8,20 +9,14 @@ namespace LeadFlow.Server.ElsaApi.Designer;
 
 /// <summary>
 /// <c>POST v1/designer/runtime-select-list</c> with <c>{ providerTypeName, context }</c>: the items of a dropdown whose
-/// descriptor asks for live data (<c>options.runtimeSelectListProviderType</c>, contract §6.4). Providers:
-/// <list type="bullet">
-/// <item><see cref="SignalNames"/>: the signal names that published workflows wait for or start on (the literal
-/// <c>Signal</c> of their Signal Received activities), sorted; used by Send Signal.</item>
-/// </list>
-/// An unknown provider is a 400 naming it.
+/// descriptor asks for live data (<c>options.runtimeSelectListProviderType</c>, contract §6.4), from the
+/// <see cref="ISelectListProvider"/> of that name. An unknown provider is a 400 naming the known ones.
 /// </summary>
 internal static class GetRuntimeSelectList
 {
-    public const string SignalNames = "LeadFlow.SignalNames";
-
     public static void Map(RouteGroupBuilder v1) => v1.MapPost("/designer/runtime-select-list", Handle);
 
-    public static async Task<IResult> Handle(HttpRequest request, HttpContext context, [FromServices] IWorkflowDefinitionStore store, CancellationToken cancellationToken)
+    public static async Task<IResult> Handle(HttpRequest request, [FromServices] IEnumerable<ISelectListProvider> providers, CancellationToken cancellationToken)
     {
         SelectListRequest? body;
         try
@@ -32,11 +27,29 @@ internal static class GetRuntimeSelectList
         {
             return Problem.Invalid("body", $"Not valid JSON: {ex.Message}");
         }
-        if (body?.ProviderTypeName != SignalNames)
+        var all = providers.ToList();
+        var provider = all.FirstOrDefault(p => p.Name == body?.ProviderTypeName);
+        if (provider is null)
         {
-            return Problem.Invalid("providerTypeName", $"Unknown select list provider '{body?.ProviderTypeName}'; LeadFlow has {SignalNames}.");
+            return Problem.Invalid("providerTypeName", $"Unknown select list provider '{body?.ProviderTypeName}'; LeadFlow has {string.Join(", ", all.Select(p => p.Name).Order(StringComparer.Ordinal))}.");
         }
-        var names = (await WorkflowCatalog.ListAllVersionsAsync(context.RequestServices, store, cancellationToken))
+        var items = await provider.ListAsync(body!.Context, cancellationToken);
+        return ElsaJson.Ok(new SelectList(items.Select(i => new SelectListItem(i.Text, i.Value)).ToList(), false));
+    }
+
+    private sealed record SelectListRequest(string? ProviderTypeName, JsonElement? Context);
+}
+
+/// <summary>
+/// <see cref="SelectListProviders.SignalNames"/>: the signal names that published workflows wait for or start on (the
+/// literal <c>Signal</c> of their Signal Received activities), sorted; used by Send Signal.
+/// </summary>
+internal sealed class SignalNamesProvider(IServiceProvider services, IWorkflowDefinitionStore store) : ISelectListProvider
+{
+    public string Name => SelectListProviders.SignalNames;
+
+    public async ValueTask<IReadOnlyList<SelectListOption>> ListAsync(JsonElement? context, CancellationToken cancellationToken) =>
+        (await WorkflowCatalog.ListAllVersionsAsync(services, store, cancellationToken))
             .Where(d => d.IsPublished)
             .SelectMany(d => d.Activities)
             .Where(a => a.Type == "SignalReceived")
@@ -46,11 +59,8 @@ internal static class GetRuntimeSelectList
             .Where(n => !string.IsNullOrEmpty(n))
             .Distinct(StringComparer.OrdinalIgnoreCase)
             .Order(StringComparer.OrdinalIgnoreCase)
+            .Select(n => new SelectListOption(n!, n!))
             .ToList();
-        return ElsaJson.Ok(new SelectList(names.Select(n => new SelectListItem(n!, n!)).ToList(), false));
-    }
-
-    private sealed record SelectListRequest(string? ProviderTypeName, JsonElement? Context);
 }
 
 internal sealed record SelectList(IReadOnlyList<SelectListItem> Items, bool IsFlagsEnum);

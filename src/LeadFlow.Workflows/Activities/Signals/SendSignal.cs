@@ -7,7 +7,7 @@ namespace LeadFlow.Workflows.Activities.Signals;
 [Activity(Category = "Workflows", DisplayName = "Send Signal", Description = "Sends the specified signal.", Outcomes = [Outcomes.Done])]
 public sealed class SendSignal : IActivity
 {
-    [ActivityInput(Hint = "An expression that evaluates to the name of the signal to trigger.", SupportedSyntaxes = [Syntaxes.JavaScript, Syntaxes.Liquid])]
+    [ActivityInput(Hint = "An expression that evaluates to the name of the signal to trigger.", OptionsProvider = SelectListProviders.SignalNames, SupportedSyntaxes = [Syntaxes.JavaScript, Syntaxes.Liquid])]
     public string Signal { get; set; } = "";
 
     [ActivityInput(Hint = "An expression that evaluates to the correlation ID to use when signaling.", SupportedSyntaxes = [Syntaxes.JavaScript, Syntaxes.Liquid])]
