@@ -37,7 +37,8 @@ internal static class ElsaJson
             // ignores them, and so does LeadFlow.
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
         };
-        options.Converters.Add(new ElsaEnumConverter());
+        // The engine's converter: workflow files, stored state and /v1 read and write enums by one rule.
+        options.Converters.Add(new LeadFlow.Workflows.Json.ElsaEnumConverter());
         options.Converters.Add(new ElsaInstantConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;

@@ -6,10 +6,14 @@ using System.Text.Json.Serialization;
 namespace LeadFlow.Workflows.Json;
 
 /// <summary>
-/// Elsa 2's enum rule (contract §1.3): ordinary enums as member names, <c>[Flags]</c> enums as numbers.
-/// Reading trims and ignores case (the studio sends <c>" WorkflowBurst"</c>) and also accepts numbers.
+/// Elsa 2's enum rule (contract §1.3), for workflow files, stored state and the studio's <c>/v1</c> alike: ordinary
+/// enums as their PascalCase member names, <c>[Flags]</c> enums as numbers (the studio does bitwise arithmetic on
+/// activity traits). Reading is lenient only where the studio is sloppy: names are trimmed and matched ignoring case,
+/// because studio 2.12.0 sends <c>" WorkflowBurst"</c> with a leading space for new definitions (contract §5.2).
+/// Anything else that is not a member is rejected, never mapped to a default: unknown names, numeric strings such as
+/// <c>"2"</c>, and numbers that name no member of an ordinary enum.
 /// </summary>
-internal sealed class ElsaEnumConverter : JsonConverterFactory
+public sealed class ElsaEnumConverter : JsonConverterFactory
 {
     public override bool CanConvert(Type typeToConvert) => typeToConvert.IsEnum;
 
@@ -22,20 +26,22 @@ internal sealed class ElsaEnumConverter : JsonConverterFactory
 
         public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
-            if (reader.TokenType == JsonTokenType.Number)
+            if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var number))
             {
-                return (T)Enum.ToObject(typeof(T), reader.GetInt64());
+                var value = (T)Enum.ToObject(typeof(T), number);
+                return IsFlags || Enum.IsDefined(value) ? value : throw new JsonException($"{number} is not a valid {typeof(T).Name}.");
             }
             if (reader.TokenType != JsonTokenType.String)
             {
                 throw new JsonException($"Expected a {typeof(T).Name} name, got {reader.TokenType}.");
             }
             var text = reader.GetString()!.Trim();
-            if (Enum.TryParse<T>(text, ignoreCase: true, out var value) && (IsFlags || Enum.IsDefined(value) || !long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)))
+            // Names only: Enum.TryParse would also accept numeric strings such as "7".
+            if (text.Length > 0 && !char.IsAsciiDigit(text[0]) && text[0] is not ('-' or '+') && Enum.TryParse<T>(text, ignoreCase: true, out var parsed))
             {
-                return value;
+                return parsed;
             }
-            throw new JsonException($"'{text}' is not a {typeof(T).Name}; expected one of {string.Join(", ", Enum.GetNames<T>())}.");
+            throw new JsonException($"'{text}' is not a valid {typeof(T).Name}; expected one of {string.Join(", ", Enum.GetNames<T>())}.");
         }
 
         public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options)

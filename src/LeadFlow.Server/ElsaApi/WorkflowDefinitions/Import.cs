@@ -1,7 +1,6 @@
 using LeadFlow.Server.Problems;
 using LeadFlow.Workflows.Definitions;
 using LeadFlow.Workflows.Json;
-using LeadFlow.Workflows.Runtime;
 using Microsoft.AspNetCore.Mvc;
 using EngineJson = LeadFlow.Workflows.Json.ElsaJson;
 using EngineVersionOptions = LeadFlow.Workflows.Model.VersionOptions;
@@ -52,14 +51,6 @@ internal static class ImportWorkflowDefinition
         }
         content.DefinitionId = definitionId;
         var existing = await definitions.FindAsync(definitionId, EngineVersionOptions.AllVersions, cancellationToken);
-        try
-        {
-            var draft = await definitions.SaveAsync(content, publish: false, cancellationToken);
-            return DesignerForm.Json(draft, existing is null ? StatusCodes.Status201Created : StatusCodes.Status200OK);
-        }
-        catch (WorkflowDefinitionException ex)
-        {
-            return Problem.Invalid("file", ex.Message);
-        }
+        return await DesignerForm.SaveAsync(definitions, content, publish: false, isNew: existing is null, "file", cancellationToken);
     }
 }

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using LeadFlow.Server.Problems;
 using LeadFlow.Workflows.Definitions;
 using LeadFlow.Workflows.Json;
-using LeadFlow.Workflows.Runtime;
 using Microsoft.AspNetCore.Mvc;
 using EngineJson = LeadFlow.Workflows.Json.ElsaJson;
 using EngineVersionOptions = LeadFlow.Workflows.Model.VersionOptions;
@@ -73,15 +72,7 @@ internal static class SaveWorkflowDefinition
         {
             content.CustomAttributes = (JsonObject)existing.CustomAttributes.DeepClone();
         }
-        try
-        {
-            var saved = await definitions.SaveAsync(content, publish, cancellationToken);
-            return DesignerForm.Json(saved, existing is null ? StatusCodes.Status201Created : StatusCodes.Status200OK);
-        }
-        catch (WorkflowDefinitionException ex)
-        {
-            return Problem.Invalid(publish ? "publish" : "body", ex.Message);
-        }
+        return await DesignerForm.SaveAsync(definitions, content, publish, isNew: existing is null, publish ? "publish" : "body", cancellationToken);
     }
 
     private static bool TryGetString(JsonObject root, string name, out string? value)

@@ -52,7 +52,9 @@ internal sealed record BlueprintActivityModel(
         {
             outputs[output.Name] = null;
         }
-        return new(a.ActivityId, a.Name, a.DisplayName, a.Description, a.Type, a.PersistWorkflow, a.LoadWorkflowContext, a.SaveWorkflowContext,
+        // The instance viewer titles cards like the designer: an activity without a display name shows its type's.
+        var displayName = string.IsNullOrWhiteSpace(a.DisplayName) ? descriptor?.DisplayName : a.DisplayName;
+        return new(a.ActivityId, a.Name, displayName, a.Description, a.Type, a.PersistWorkflow, a.LoadWorkflowContext, a.SaveWorkflowContext,
             new DataModel(inputs), new DataModel(outputs), a.X, a.Y);
     }
 }
