@@ -29,7 +29,7 @@ public sealed class ElsaEnumConverter : JsonConverterFactory
             if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var number))
             {
                 var value = (T)Enum.ToObject(typeof(T), number);
-                return IsFlags || Enum.IsDefined(value) ? value : throw new JsonException($"{number} is not a valid {typeof(T).Name}.");
+                return IsFlags || Enum.IsDefined(value) ? value : throw new JsonException($"{number} is not a {typeof(T).Name}.");
             }
             if (reader.TokenType != JsonTokenType.String)
             {
@@ -41,7 +41,7 @@ public sealed class ElsaEnumConverter : JsonConverterFactory
             {
                 return parsed;
             }
-            throw new JsonException($"'{text}' is not a valid {typeof(T).Name}; expected one of {string.Join(", ", Enum.GetNames<T>())}.");
+            throw new JsonException($"'{text}' is not a {typeof(T).Name}; expected one of {string.Join(", ", Enum.GetNames<T>())}.");
         }
 
         public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options)

@@ -1,7 +1,10 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
 using LeadFlow.Core.Users;
+using LeadFlow.Server.Tests.Infrastructure;
 using LeadFlow.Workflows.Definitions;
 using LeadFlow.Workflows.Model;
-using LeadFlow.Workflows.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -10,11 +13,13 @@ namespace LeadFlow.Server.Tests.Browser;
 /// <summary>
 /// A process owner draws a workflow entirely in the real studio (trigger and activities from the picker, a dropdown,
 /// a JavaScript expression, outcomes connected), publishes it, and the engine's stored definition is what was drawn;
-/// then it runs and the instance viewer shows the executed path and the journal.
+/// then an integrator triggers it over REST for a contact, and the instance viewer shows the executed path and the journal.
 /// </summary>
 public sealed class BuildWorkflowBrowserTests
 {
     private const string Signal = "browser-go";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task A_workflow_drawn_in_the_studio_is_stored_as_drawn_runs_and_shows_its_journal()
@@ -29,20 +34,20 @@ public sealed class BuildWorkflowBrowserTests
         await start.WaitForAsync();
 
         // 1. Trigger: Signal Received, its signal name typed in.
-        await PickAsync(studio, start, "Signal Received");
+        await studio.PickActivityAsync(start, "Signal Received");
         await page.FillAsync("elsa-activity-editor-modal input#Signal", Signal);
         await studio.ScreenshotAsync("signal-received-editor");
-        await SaveActivityAsync(studio);
+        await studio.SaveActivityAsync();
 
         // 2. Write Log: the level chosen from its dropdown.
-        await PickAsync(studio, page.Locator("elsa-designer-tree .node.add").Last, "Write Log");
+        await studio.PickActivityAsync(page.Locator("elsa-designer-tree .node.add").Last, "Write Log");
         await page.FillAsync("elsa-activity-editor-modal #Message", "drawn in the browser");
         await page.SelectOptionAsync("elsa-activity-editor-modal select#Level", "Warning");
         await studio.ScreenshotAsync("write-log-editor");
-        await SaveActivityAsync(studio);
+        await studio.SaveActivityAsync();
 
         // 3. Write Line: the text as a JavaScript expression (syntax menu, then the Monaco editor).
-        await PickAsync(studio, page.Locator("elsa-designer-tree .node.add").Last, "Write Line");
+        await studio.PickActivityAsync(page.Locator("elsa-designer-tree .node.add").Last, "Write Line");
         var text = page.Locator("elsa-activity-editor-modal elsa-multi-expression-editor").Filter(new() { Has = page.Locator("label[for=Text]") });
         await text.Locator("button").First.ClickAsync();
         await text.Locator("[role=menu] a", new() { HasText = "JavaScript" }).ClickAsync();
@@ -51,11 +56,11 @@ public sealed class BuildWorkflowBrowserTests
         await monaco.ClickAsync();
         await page.Keyboard.TypeAsync("6 * 7");
         await studio.ScreenshotAsync("write-line-javascript");
-        await SaveActivityAsync(studio);
+        await studio.SaveActivityAsync();
 
         // 4. Finish.
-        await PickAsync(studio, page.Locator("elsa-designer-tree .node.add").Last, "Finish");
-        await SaveActivityAsync(studio);
+        await studio.PickActivityAsync(page.Locator("elsa-designer-tree .node.add").Last, "Finish");
+        await studio.SaveActivityAsync();
         await Assertions.Expect(page.Locator("elsa-designer-tree .node.activity")).ToHaveCountAsync(4);
         await studio.ScreenshotAsync("drawn");
 
@@ -83,53 +88,42 @@ public sealed class BuildWorkflowBrowserTests
             [("SignalReceived", "WriteLog", "Done"), ("WriteLog", "WriteLine", "Done"), ("WriteLine", "Finish", "Done")],
             stored.Connections.Select(c => (Type(stored, c.SourceActivityId), Type(stored, c.TargetActivityId), c.Outcome)).OrderBy(c => c.Item1 == "SignalReceived" ? 0 : c.Item1 == "WriteLog" ? 1 : 2));
 
-        // It runs when its signal is sent, and the instance viewer shows the executed path and the journal.
-        var engine = studio.Server.Services.GetRequiredService<WorkflowEngine>();
-        var runs = await engine.DispatchAsync(WorkflowEvent.Signal(Signal, null, "contact-1"), TestContext.Current.CancellationToken);
-        var run = Assert.Single(runs);
-        Assert.Equal(WorkflowStatus.Finished, run.Status);
-        await page.GotoAsync(studio.Url($"/designer/workflow-instances/{run.InstanceId}"));
+        // An integrator sends the signal over REST for a real contact (its id is the correlation id): the drawn
+        // workflow starts, runs to the end, and the instance viewer shows the executed path and the journal.
+        using var api = await studio.Server.ApiClientAsync();
+        var contactId = (await (await api.PutAsync("/api/contacts", Http.Json("""{"email":"drawn@acme.com"}"""), Ct)).ExpectAsync(HttpStatusCode.Created))["id"]!.GetValue<long>().ToString(CultureInfo.InvariantCulture);
+        var sent = await (await api.PostAsync($"/api/workflows/signals/{Signal}", Http.Json(new JsonObject { ["correlationId"] = contactId }.ToJsonString()), Ct)).ExpectAsync(HttpStatusCode.OK);
+        var run = Assert.Single(sent["results"]!.AsArray())!;
+        Assert.Equal(("Started", "Finished"), (run["kind"]!.GetValue<string>(), run["status"]!.GetValue<string>()));
+        var instanceId = run["instanceId"]!.GetValue<string>();
+        var instance = await (await api.GetAsync($"/api/workflows/instances/{instanceId}", Ct)).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal((definitionId, contactId), (instance["definitionId"]!.GetValue<string>(), instance["correlationId"]!.GetValue<string>()));
+
+        await page.GotoAsync(studio.Url($"/designer/workflow-instances/{instanceId}"));
         await page.Locator("elsa-workflow-instance-viewer-screen.hydrated").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        // Every card is drawn with its executed mark (the viewer's green check for an executed activity).
         await Assertions.Expect(page.Locator("elsa-designer-tree .node.activity")).ToHaveCountAsync(4);
+        foreach (var title in new[] { "Signal Received", "Write Log", "Write Line", "Finish" })
+        {
+            await Assertions.Expect(page.Locator("elsa-designer-tree .node.activity", new() { HasText = title })).ToHaveCountAsync(1);
+        }
+        await Assertions.Expect(page.Locator("elsa-designer-tree .node.activity svg.elsa-text-green-500")).ToHaveCountAsync(4);
         await Assertions.Expect(page.Locator("elsa-workflow-instance-journal")).ToContainTextAsync("Write Line");
         await Assertions.Expect(page.Locator("elsa-workflow-instance-journal")).ToContainTextAsync("drawn in the browser");
         await studio.ScreenshotAsync("instance-viewer");
-        // The journal is in the flyout on the right (collapsed at first).
+        // The journal is in the flyout on the right (collapsed at first): General names the contact, Journal lists the path.
         await page.Locator("elsa-flyout-panel button").First.ClickAsync();
+        await page.Locator("elsa-workflow-instance-journal").GetByText("General", new() { Exact = true }).ClickAsync();
+        var correlation = page.Locator("elsa-workflow-instance-journal dt", new() { HasText = "Correlation id" }).Locator("xpath=following-sibling::dd[1]");
+        await Assertions.Expect(correlation).ToHaveTextAsync(contactId);
+        await page.WaitForTimeoutAsync(400);
+        await studio.ScreenshotAsync("instance-general");
         await page.Locator("elsa-workflow-instance-journal").GetByText("Journal", new() { Exact = true }).ClickAsync();
         await Assertions.Expect(page.Locator("elsa-workflow-instance-journal").GetByText("drawn in the browser")).ToBeVisibleAsync();
         await page.WaitForTimeoutAsync(400);
         await studio.ScreenshotAsync("instance-journal");
-        // Studio 2.12.0's own window-click handlers (editor screen, instance viewer) read .contains of a context-menu
-        // element that is not rendered yet; a click can log this TypeError. Nothing LeadFlow answers causes it.
-        studio.AssertNoErrors("Cannot read properties of undefined (reading 'contains')");
+        studio.AssertNoErrors();
     }
 
     private static string Type(WorkflowDefinition definition, string activityId) => definition.Activities.Single(a => a.ActivityId == activityId).Type;
-
-    /// <summary>Opens the picker from a node, chooses an activity by its display name, and waits for its editor.</summary>
-    private static async Task PickAsync(StudioSession studio, ILocator from, string displayName)
-    {
-        // The tree grows below the 900 px viewport and its SVG does not scroll into view: dispatch the click the
-        // node's own handler listens for.
-        await from.DispatchEventAsync("click");
-        await WaitForModalAsync(studio.Page, "elsa-activity-picker-modal");
-        await studio.Page.FillAsync("elsa-activity-picker-modal input[placeholder=\"Search activities\"]", displayName);
-        await studio.Page.Locator("elsa-activity-picker-modal h3", new() { HasTextRegex = new System.Text.RegularExpressions.Regex($"^{displayName}$") }).ClickAsync();
-        await WaitForModalAsync(studio.Page, "elsa-activity-editor-modal");
-    }
-
-    /// <summary>Saves the activity editor and waits for the autosave (every edit posts the draft).</summary>
-    private static async Task SaveActivityAsync(StudioSession studio)
-    {
-        var page = studio.Page;
-        var response = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("elsa-activity-editor-modal button[type=submit]"),
-            r => r.Request.Method == "POST" && r.Url.EndsWith("/v1/workflow-definitions", StringComparison.Ordinal));
-        Assert.True(response.Ok, await response.TextAsync());
-        await page.WaitForFunctionAsync("() => { const m = document.querySelector('elsa-activity-editor-modal [role=dialog]'); return !m || m.classList.contains('hidden'); }");
-    }
-
-    /// <summary>Modals fade in over 300 ms (designer-browser-notes §5): wait until fully shown.</summary>
-    private static Task WaitForModalAsync(IPage page, string host) =>
-        page.WaitForFunctionAsync("host => { const m = document.querySelector(host + ' [role=dialog]'); return !!m && !m.classList.contains('hidden') && !m.classList.contains('elsa-opacity-0') && getComputedStyle(m).opacity === '1'; }", host);
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using LeadFlow.Core.ApiKeys;
 using LeadFlow.Core.Users;
 using LeadFlow.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -55,6 +56,16 @@ public sealed class LoopbackServer : IAsyncDisposable
         await using var scope = _app.Services.CreateAsyncScope();
         var result = await scope.ServiceProvider.GetRequiredService<UserStore>().CreateAsync(name, role, password, CancellationToken.None);
         Assert.True(result.User is not null, result.Error);
+    }
+
+    /// <summary>An integrator's HTTP client for this server's REST API (<c>/api/...</c>), with a new API key of <paramref name="role"/>.</summary>
+    public async Task<HttpClient> ApiClientAsync(ApiKeyRole role = ApiKeyRole.Integrator)
+    {
+        await using var scope = _app.Services.CreateAsyncScope();
+        var key = await scope.ServiceProvider.GetRequiredService<ApiKeyStore>().CreateAsync($"browser-{role}", role, CancellationToken.None);
+        var client = new HttpClient { BaseAddress = Address };
+        client.DefaultRequestHeaders.Add("X-Api-Key", key.Key);
+        return client;
     }
 
     public async ValueTask DisposeAsync()

@@ -97,6 +97,32 @@ public sealed class StudioSession : IAsyncDisposable
         Assert.True(ForeignRequests.IsEmpty, "Requests that left the machine:\n" + string.Join("\n", ForeignRequests));
     }
 
+    /// <summary>Opens the picker from a node, chooses an activity by its display name, and waits for its editor.</summary>
+    public async Task PickActivityAsync(ILocator from, string displayName)
+    {
+        // The tree grows below the 900 px viewport and its SVG does not scroll into view: dispatch the click the
+        // node's own handler listens for.
+        await from.DispatchEventAsync("click");
+        await WaitForModalAsync("elsa-activity-picker-modal");
+        await Page.FillAsync("elsa-activity-picker-modal input[placeholder=\"Search activities\"]", displayName);
+        await Page.Locator("elsa-activity-picker-modal h3", new() { HasTextRegex = new System.Text.RegularExpressions.Regex($"^{displayName}$") }).ClickAsync();
+        await WaitForModalAsync("elsa-activity-editor-modal");
+    }
+
+    /// <summary>Saves the activity editor and waits for the autosave (every edit posts the draft).</summary>
+    public async Task SaveActivityAsync()
+    {
+        var page = Page;
+        var response = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("elsa-activity-editor-modal button[type=submit]"),
+            r => r.Request.Method == "POST" && r.Url.EndsWith("/v1/workflow-definitions", StringComparison.Ordinal));
+        Assert.True(response.Ok, await response.TextAsync());
+        await page.WaitForFunctionAsync("() => { const m = document.querySelector('elsa-activity-editor-modal [role=dialog]'); return !m || m.classList.contains('hidden'); }");
+    }
+
+    /// <summary>Modals fade in over 300 ms (designer-browser-notes §5): wait until fully shown.</summary>
+    public Task WaitForModalAsync(string host) =>
+        Page.WaitForFunctionAsync("host => { const m = document.querySelector(host + ' [role=dialog]'); return !!m && !m.classList.contains('hidden') && !m.classList.contains('elsa-opacity-0') && getComputedStyle(m).opacity === '1'; }", host);
+
     public async ValueTask DisposeAsync()
     {
         await _context.DisposeAsync();
