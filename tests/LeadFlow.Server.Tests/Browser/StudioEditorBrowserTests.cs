@@ -68,10 +68,14 @@ public sealed class StudioEditorBrowserTests
             var shipped = JsonNode.Parse(await File.ReadAllTextAsync(file, Ct))!;
             var definitionId = shipped["definitionId"]!.GetValue<string>();
             var activities = shipped["activities"]!.AsArray();
+            // The canvas fills the viewport and does not scroll: make it tall enough for the screenshot to show every card.
+            await page.SetViewportSizeAsync(1440, Math.Clamp(300 + 250 * activities.Count, 900, 6000));
             await page.GotoAsync(studio.Url($"/designer/workflow-definitions/{definitionId}"));
             await page.Locator("elsa-workflow-definition-editor-screen.hydrated").WaitForAsync(new() { State = WaitForSelectorState.Attached });
             var cards = page.Locator("elsa-designer-tree .node.activity");
             await Assertions.Expect(cards).ToHaveCountAsync(activities.Count);
+            // Drawn from the Start node (the tree designer's initial zoom centres on it).
+            await Assertions.Expect(page.Locator("elsa-designer-tree .node.start button", new() { HasText = "Start" })).ToBeVisibleAsync();
             await studio.ScreenshotAsync(definitionId);
 
             var text = string.Join("\n", await cards.AllTextContentsAsync());

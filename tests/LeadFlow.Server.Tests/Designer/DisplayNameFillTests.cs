@@ -43,7 +43,7 @@ public sealed class DisplayNameFillTests : IAsyncLifetime
             var titles = answer["activities"]!.AsArray().ToDictionary(a => a!["activityId"]!.GetValue<string>(), a => a!["displayName"]?.GetValue<string>());
             Assert.Equal(new Dictionary<string, string?>
             {
-                ["start"] = "Welcome requested",
+                ["requested"] = "Welcome requested",
                 ["log-start"] = "Write Log",
                 ["wait-click"] = "Clicked the welcome email?",
                 ["engaged"] = "Write Log",
