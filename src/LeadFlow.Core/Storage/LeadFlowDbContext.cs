@@ -2,6 +2,7 @@ using System.Text;
 using LeadFlow.Core.Accounts;
 using LeadFlow.Core.ApiKeys;
 using LeadFlow.Core.Consent;
+using LeadFlow.Core.Email;
 using LeadFlow.Core.Contacts;
 using LeadFlow.Core.Grading;
 using LeadFlow.Core.Interactions;
@@ -39,6 +40,8 @@ public sealed class LeadFlowDbContext(DbContextOptions<LeadFlowDbContext> option
     public DbSet<WorkflowBookmarkRow> WorkflowBookmarks => Set<WorkflowBookmarkRow>();
     public DbSet<WorkflowJournalRow> WorkflowJournal => Set<WorkflowJournalRow>();
     public DbSet<WorkflowEventOutboxRow> WorkflowEventOutbox => Set<WorkflowEventOutboxRow>();
+    public DbSet<EmailMessage> EmailMessages => Set<EmailMessage>();
+    public DbSet<AppSecret> AppSecrets => Set<AppSecret>();
 
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 

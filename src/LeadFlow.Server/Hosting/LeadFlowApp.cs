@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LeadFlow.Core.Email;
 using LeadFlow.Core.Scoring;
 using LeadFlow.Core.Storage;
 using LeadFlow.Core.Workflows;
@@ -9,6 +10,7 @@ using LeadFlow.Server.Auth;
 using LeadFlow.Server.Consent;
 using LeadFlow.Server.Contacts;
 using LeadFlow.Server.Designer;
+using LeadFlow.Server.Email;
 using LeadFlow.Server.ElsaApi;
 using LeadFlow.Server.Interactions;
 using LeadFlow.Server.Problems;
@@ -48,6 +50,7 @@ internal static class LeadFlowApp
         // After the migrations: the rules host, the processor and the rescore runner start once the schema is there.
         services.AddLeadFlowScoring();
         services.AddLeadFlowWorkflows();
+        services.AddLeadFlowEmail();
         // Live dropdowns of the designer's activity editor (v1/designer/runtime-select-list).
         services.AddSingleton<LeadFlow.Workflows.Activities.ISelectListProvider, ElsaApi.Designer.SignalNamesProvider>();
 
@@ -85,6 +88,7 @@ internal static class LeadFlowApp
         app.MapScoring();
         app.MapRules();
         app.MapWorkflows();
+        app.MapEmailLinks();
         app.MapApiKeys();
         // The Elsa 2 Studio at /designer, its sign-in pages, and the /v1 API it talks to.
         app.MapAccount();
