@@ -42,6 +42,7 @@ public sealed class LeadFlowDbContext(DbContextOptions<LeadFlowDbContext> option
     public DbSet<WorkflowEventOutboxRow> WorkflowEventOutbox => Set<WorkflowEventOutboxRow>();
     public DbSet<EmailMessage> EmailMessages => Set<EmailMessage>();
     public DbSet<AppSecret> AppSecrets => Set<AppSecret>();
+    public DbSet<LeadFlow.Core.Crm.CrmDelivery> CrmDeliveries => Set<LeadFlow.Core.Crm.CrmDelivery>();
 
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LeadFlow.Core.Crm;
 using LeadFlow.Core.Email;
 using LeadFlow.Core.Scoring;
 using LeadFlow.Core.Storage;
@@ -9,6 +10,7 @@ using LeadFlow.Server.ApiKeys;
 using LeadFlow.Server.Auth;
 using LeadFlow.Server.Consent;
 using LeadFlow.Server.Contacts;
+using LeadFlow.Server.Crm;
 using LeadFlow.Server.Designer;
 using LeadFlow.Server.Email;
 using LeadFlow.Server.ElsaApi;
@@ -51,6 +53,7 @@ internal static class LeadFlowApp
         services.AddLeadFlowScoring();
         services.AddLeadFlowWorkflows();
         services.AddLeadFlowEmail();
+        services.AddLeadFlowCrm();
         // Live dropdowns of the designer's activity editor (v1/designer/runtime-select-list).
         services.AddSingleton<LeadFlow.Workflows.Activities.ISelectListProvider, ElsaApi.Designer.SignalNamesProvider>();
 
@@ -89,6 +92,7 @@ internal static class LeadFlowApp
         app.MapRules();
         app.MapWorkflows();
         app.MapEmailLinks();
+        app.MapCrm();
         app.MapApiKeys();
         // The Elsa 2 Studio at /designer, its sign-in pages, and the /v1 API it talks to.
         app.MapAccount();

@@ -1,12 +1,13 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
 namespace LeadFlow.Migrations.PostgreSql.Migrations
 {
     /// <inheritdoc />
-    public partial class Email : Migration
+    public partial class EmailAndCrmOutbox : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -21,6 +22,38 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_app_secrets", x => x.name);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "crm_deliveries",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    connector = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    contact_id = table.Column<long>(type: "bigint", nullable: false),
+                    idempotency_key = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
+                    payload = table.Column<string>(type: "text", nullable: false),
+                    status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    attempts = table.Column<int>(type: "integer", nullable: false),
+                    next_attempt_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    last_error = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    last_status_code = table.Column<int>(type: "integer", nullable: true),
+                    lease_owner = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    lease_until = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    transfer_run_id = table.Column<long>(type: "bigint", nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    delivered_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_crm_deliveries", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_crm_deliveries_contacts_contact_id",
+                        column: x => x.contact_id,
+                        principalTable: "contacts",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -54,6 +87,27 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_crm_deliveries_contact_id",
+                table: "crm_deliveries",
+                column: "contact_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_crm_deliveries_idempotency_key",
+                table: "crm_deliveries",
+                column: "idempotency_key",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_crm_deliveries_status_next_attempt_at",
+                table: "crm_deliveries",
+                columns: new[] { "status", "next_attempt_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_crm_deliveries_transfer_run_id",
+                table: "crm_deliveries",
+                column: "transfer_run_id");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_email_messages_contact_id_created_at",
                 table: "email_messages",
                 columns: new[] { "contact_id", "created_at" });
@@ -70,6 +124,9 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
         {
             migrationBuilder.DropTable(
                 name: "app_secrets");
+
+            migrationBuilder.DropTable(
+                name: "crm_deliveries");
 
             migrationBuilder.DropTable(
                 name: "email_messages");

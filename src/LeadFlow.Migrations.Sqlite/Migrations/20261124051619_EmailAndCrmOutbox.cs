@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace LeadFlow.Migrations.Sqlite.Migrations
 {
     /// <inheritdoc />
-    public partial class Email : Migration
+    public partial class EmailAndCrmOutbox : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -21,6 +21,38 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_app_secrets", x => x.name);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "crm_deliveries",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    connector = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    contact_id = table.Column<long>(type: "INTEGER", nullable: false),
+                    idempotency_key = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
+                    payload = table.Column<string>(type: "TEXT", nullable: false),
+                    status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    next_attempt_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    last_error = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    last_status_code = table.Column<int>(type: "INTEGER", nullable: true),
+                    lease_owner = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    lease_until = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    transfer_run_id = table.Column<long>(type: "INTEGER", nullable: true),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    delivered_at = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_crm_deliveries", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_crm_deliveries_contacts_contact_id",
+                        column: x => x.contact_id,
+                        principalTable: "contacts",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -54,6 +86,27 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_crm_deliveries_contact_id",
+                table: "crm_deliveries",
+                column: "contact_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_crm_deliveries_idempotency_key",
+                table: "crm_deliveries",
+                column: "idempotency_key",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_crm_deliveries_status_next_attempt_at",
+                table: "crm_deliveries",
+                columns: new[] { "status", "next_attempt_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_crm_deliveries_transfer_run_id",
+                table: "crm_deliveries",
+                column: "transfer_run_id");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_email_messages_contact_id_created_at",
                 table: "email_messages",
                 columns: new[] { "contact_id", "created_at" });
@@ -70,6 +123,9 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
         {
             migrationBuilder.DropTable(
                 name: "app_secrets");
+
+            migrationBuilder.DropTable(
+                name: "crm_deliveries");
 
             migrationBuilder.DropTable(
                 name: "email_messages");
