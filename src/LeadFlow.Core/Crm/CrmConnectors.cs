@@ -30,7 +30,7 @@ public sealed class CrmConnectors(IOptionsMonitor<CrmOptions> options, TimeProvi
         {
             return new CrmAttempt(false, false, null, $"No connector '{delivery.Connector}' is configured (Crm:Connectors).", null);
         }
-        var lead = JsonNode.Parse(delivery.Payload)!;
+        var lead = JsonNode.Parse(delivery.Payload ?? "{}")!;
         return connector.Type switch
         {
             CrmConnectorType.Csv => await WriteCsvAsync(delivery, connector, lead, ct),

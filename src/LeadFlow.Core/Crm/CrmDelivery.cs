@@ -16,8 +16,8 @@ public sealed class CrmDelivery
     public long ContactId { get; set; }
     public required string IdempotencyKey { get; set; }
 
-    /// <summary>The lead as it was when queued (JSON): contact, account, scores, grade, qualification, transfer.</summary>
-    public required string Payload { get; set; }
+    /// <summary>The lead as sent (JSON): contact with scores, grade, qualification, consent, and the transfer; built at the first attempt when queued without one.</summary>
+    public string? Payload { get; set; }
 
     /// <summary><see cref="CrmDeliveryStatus"/>: pending, delivered, dead.</summary>
     public required string Status { get; set; }

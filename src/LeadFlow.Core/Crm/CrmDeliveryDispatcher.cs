@@ -54,8 +54,13 @@ public sealed partial class CrmDeliveryDispatcher(IServiceScopeFactory scopes, C
         }
         await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = policy.Concurrency, CancellationToken = ct }, async (delivery, token) =>
         {
-            var attempt = await connectors.DeliverAsync(delivery, token);
             await using var scope = scopes.CreateAsyncScope();
+            if (delivery.Payload is null)
+            {
+                delivery.Payload = await scope.ServiceProvider.GetRequiredService<CrmLeads>().BuildAsync(delivery, token);
+                await scope.ServiceProvider.GetRequiredService<CrmOutbox>().SetPayloadAsync(delivery.Id, delivery.Payload, token);
+            }
+            var attempt = await connectors.DeliverAsync(delivery, token);
             await scope.ServiceProvider.GetRequiredService<CrmOutbox>().RecordAsync(delivery, attempt, _node, token);
             if (!attempt.Delivered)
             {
@@ -79,6 +84,7 @@ public static class CrmRegistration
         services.AddOptions<CrmOptions>().BindConfiguration(CrmOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<CrmConnectors>();
         services.AddScoped<CrmOutbox>();
+        services.AddScoped<CrmLeads>();
         services.AddSingleton<CrmDeliveryDispatcher>();
         services.AddHostedService(provider => provider.GetRequiredService<CrmDeliveryDispatcher>());
         return services;

@@ -15,7 +15,7 @@ public sealed class CrmOutbox(LeadFlowDbContext db, WriteGate gate, IOptionsMoni
 {
     /// <summary>Queues a lead unless its key was queued before. Call inside the transaction that decided the transfer.</summary>
     /// <returns>True when queued now, false when the key was already there.</returns>
-    public async Task<bool> EnqueueAsync(string connector, long contactId, string idempotencyKey, string payload, long? transferRunId, CancellationToken ct)
+    public async Task<bool> EnqueueAsync(string connector, long contactId, string idempotencyKey, string? payload, long? transferRunId, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var rows = await db.Database.ExecuteSqlInterpolatedAsync($"""
@@ -47,6 +47,15 @@ public sealed class CrmOutbox(LeadFlowDbContext db, WriteGate gate, IOptionsMoni
         }
         return await db.CrmDeliveries.AsNoTracking().Where(d => candidates.Contains(d.Id) && d.LeaseOwner == node && d.LeaseUntil == until)
             .OrderBy(d => d.Id).ToListAsync(ct);
+    }
+
+    /// <summary>Stores the payload built for a delivery queued without one, so every attempt sends the same lead.</summary>
+    public async Task SetPayloadAsync(long id, string payload, CancellationToken ct)
+    {
+        using (await gate.EnterAsync(ct))
+        {
+            await db.CrmDeliveries.Where(d => d.Id == id && d.Payload == null).ExecuteUpdateAsync(s => s.SetProperty(d => d.Payload, payload), ct);
+        }
     }
 
     /// <summary>Records an attempt on a claimed delivery and releases it.</summary>

@@ -43,6 +43,9 @@ public sealed class LeadFlowDbContext(DbContextOptions<LeadFlowDbContext> option
     public DbSet<EmailMessage> EmailMessages => Set<EmailMessage>();
     public DbSet<AppSecret> AppSecrets => Set<AppSecret>();
     public DbSet<LeadFlow.Core.Crm.CrmDelivery> CrmDeliveries => Set<LeadFlow.Core.Crm.CrmDelivery>();
+    public DbSet<LeadFlow.Core.Transfers.TransferDefinition> Transfers => Set<LeadFlow.Core.Transfers.TransferDefinition>();
+    public DbSet<LeadFlow.Core.Transfers.TransferRun> TransferRuns => Set<LeadFlow.Core.Transfers.TransferRun>();
+    public DbSet<LeadFlow.Core.Transfers.TransferRunItem> TransferRunItems => Set<LeadFlow.Core.Transfers.TransferRunItem>();
 
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 

@@ -10,10 +10,10 @@ namespace LeadFlow.Server.Crm;
 
 /// <summary>A delivery to the CRM as the admin API shows it (the payload is the lead as queued).</summary>
 internal sealed record CrmDeliveryDto(long Id, string Connector, long ContactId, string IdempotencyKey, string Status, int Attempts,
-    DateTime NextAttemptAt, string? LastError, int? LastStatusCode, long? TransferRunId, DateTime CreatedAt, DateTime? DeliveredAt, System.Text.Json.JsonElement Payload)
+    DateTime NextAttemptAt, string? LastError, int? LastStatusCode, long? TransferRunId, DateTime CreatedAt, DateTime? DeliveredAt, System.Text.Json.JsonElement? Payload)
 {
     public static CrmDeliveryDto From(CrmDelivery d) => new(d.Id, d.Connector, d.ContactId, d.IdempotencyKey, d.Status, d.Attempts, d.NextAttemptAt,
-        d.LastError, d.LastStatusCode, d.TransferRunId, d.CreatedAt, d.DeliveredAt, System.Text.Json.JsonDocument.Parse(d.Payload).RootElement.Clone());
+        d.LastError, d.LastStatusCode, d.TransferRunId, d.CreatedAt, d.DeliveredAt, d.Payload is null ? null : System.Text.Json.JsonDocument.Parse(d.Payload).RootElement.Clone());
 }
 
 internal sealed record ReplayRequest(IReadOnlyList<long>? Ids);

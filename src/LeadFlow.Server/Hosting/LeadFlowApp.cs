@@ -4,6 +4,7 @@ using LeadFlow.Core.Crm;
 using LeadFlow.Core.Email;
 using LeadFlow.Core.Scoring;
 using LeadFlow.Core.Storage;
+using LeadFlow.Core.Transfers;
 using LeadFlow.Core.Workflows;
 using LeadFlow.Server.Accounts;
 using LeadFlow.Server.ApiKeys;
@@ -18,6 +19,7 @@ using LeadFlow.Server.Interactions;
 using LeadFlow.Server.Problems;
 using LeadFlow.Server.Rules;
 using LeadFlow.Server.Scoring;
+using LeadFlow.Server.Transfers;
 using LeadFlow.Server.WorkflowApi;
 using Microsoft.Extensions.Options;
 
@@ -54,6 +56,7 @@ internal static class LeadFlowApp
         services.AddLeadFlowWorkflows();
         services.AddLeadFlowEmail();
         services.AddLeadFlowCrm();
+        services.AddLeadFlowTransfers();
         // Live dropdowns of the designer's activity editor (v1/designer/runtime-select-list).
         services.AddSingleton<LeadFlow.Workflows.Activities.ISelectListProvider, ElsaApi.Designer.SignalNamesProvider>();
 
@@ -93,6 +96,7 @@ internal static class LeadFlowApp
         app.MapWorkflows();
         app.MapEmailLinks();
         app.MapCrm();
+        app.MapTransfers();
         app.MapApiKeys();
         // The Elsa 2 Studio at /designer, its sign-in pages, and the /v1 API it talks to.
         app.MapAccount();

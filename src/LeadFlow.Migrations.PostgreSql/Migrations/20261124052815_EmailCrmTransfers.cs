@@ -7,7 +7,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace LeadFlow.Migrations.PostgreSql.Migrations
 {
     /// <inheritdoc />
-    public partial class EmailAndCrmOutbox : Migration
+    public partial class EmailCrmTransfers : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -33,7 +33,7 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
                     connector = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     contact_id = table.Column<long>(type: "bigint", nullable: false),
                     idempotency_key = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
-                    payload = table.Column<string>(type: "text", nullable: false),
+                    payload = table.Column<string>(type: "text", nullable: true),
                     status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     attempts = table.Column<int>(type: "integer", nullable: false),
                     next_attempt_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
@@ -86,6 +86,82 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "transfers",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    connector = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    filter = table.Column<string>(type: "text", nullable: false),
+                    interests = table.Column<string>(type: "text", nullable: false),
+                    tags = table.Column<string>(type: "text", nullable: false),
+                    schedule = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    time_zone = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    paused = table.Column<bool>(type: "boolean", nullable: false),
+                    next_run_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_transfers", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "transfer_runs",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    transfer_id = table.Column<long>(type: "bigint", nullable: false),
+                    trigger = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    started_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    finished_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    selected = table.Column<int>(type: "integer", nullable: false),
+                    queued = table.Column<int>(type: "integer", nullable: false),
+                    already_transferred = table.Column<int>(type: "integer", nullable: false),
+                    error = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_transfer_runs", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_transfer_runs_transfers_transfer_id",
+                        column: x => x.transfer_id,
+                        principalTable: "transfers",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "transfer_run_items",
+                columns: table => new
+                {
+                    run_id = table.Column<long>(type: "bigint", nullable: false),
+                    contact_id = table.Column<long>(type: "bigint", nullable: false),
+                    idempotency_key = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
+                    outcome = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_transfer_run_items", x => new { x.run_id, x.contact_id });
+                    table.ForeignKey(
+                        name: "FK_transfer_run_items_contacts_contact_id",
+                        column: x => x.contact_id,
+                        principalTable: "contacts",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_transfer_run_items_transfer_runs_run_id",
+                        column: x => x.run_id,
+                        principalTable: "transfer_runs",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_crm_deliveries_contact_id",
                 table: "crm_deliveries",
@@ -117,6 +193,37 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
                 table: "email_messages",
                 column: "idempotency_key",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_transfer_run_items_contact_id",
+                table: "transfer_run_items",
+                column: "contact_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_transfer_run_items_idempotency_key",
+                table: "transfer_run_items",
+                column: "idempotency_key");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_transfer_runs_status",
+                table: "transfer_runs",
+                column: "status");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_transfer_runs_transfer_id_started_at",
+                table: "transfer_runs",
+                columns: new[] { "transfer_id", "started_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_transfers_name",
+                table: "transfers",
+                column: "name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_transfers_next_run_at",
+                table: "transfers",
+                column: "next_run_at");
         }
 
         /// <inheritdoc />
@@ -130,6 +237,15 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
 
             migrationBuilder.DropTable(
                 name: "email_messages");
+
+            migrationBuilder.DropTable(
+                name: "transfer_run_items");
+
+            migrationBuilder.DropTable(
+                name: "transfer_runs");
+
+            migrationBuilder.DropTable(
+                name: "transfers");
         }
     }
 }
