@@ -2,6 +2,7 @@ using System.Text;
 using LeadFlow.Core.Accounts;
 using LeadFlow.Core.ApiKeys;
 using LeadFlow.Core.Consent;
+using LeadFlow.Core.Email;
 using LeadFlow.Core.Contacts;
 using LeadFlow.Core.Grading;
 using LeadFlow.Core.Interactions;
@@ -39,6 +40,12 @@ public sealed class LeadFlowDbContext(DbContextOptions<LeadFlowDbContext> option
     public DbSet<WorkflowBookmarkRow> WorkflowBookmarks => Set<WorkflowBookmarkRow>();
     public DbSet<WorkflowJournalRow> WorkflowJournal => Set<WorkflowJournalRow>();
     public DbSet<WorkflowEventOutboxRow> WorkflowEventOutbox => Set<WorkflowEventOutboxRow>();
+    public DbSet<EmailMessage> EmailMessages => Set<EmailMessage>();
+    public DbSet<AppSecret> AppSecrets => Set<AppSecret>();
+    public DbSet<LeadFlow.Core.Crm.CrmDelivery> CrmDeliveries => Set<LeadFlow.Core.Crm.CrmDelivery>();
+    public DbSet<LeadFlow.Core.Transfers.TransferDefinition> Transfers => Set<LeadFlow.Core.Transfers.TransferDefinition>();
+    public DbSet<LeadFlow.Core.Transfers.TransferRun> TransferRuns => Set<LeadFlow.Core.Transfers.TransferRun>();
+    public DbSet<LeadFlow.Core.Transfers.TransferRunItem> TransferRunItems => Set<LeadFlow.Core.Transfers.TransferRunItem>();
 
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 

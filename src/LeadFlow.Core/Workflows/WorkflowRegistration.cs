@@ -21,7 +21,8 @@ public static class WorkflowRegistration
         services.AddSingleton<IWorkflowDefinitionStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
         services.AddSingleton<IWorkflowInstanceStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
         services.AddSingleton<IWorkflowJournalStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
-        services.AddSingleton(_ => ActivityRegistry.CreateDefault().Add<InteractionReceived>().Add<WaitForInteraction>().Add<Qualified>().Add<GradeChanged>());
+        services.AddSingleton(provider => ActivityRegistry.CreateDefault().Add<InteractionReceived>().Add<WaitForInteraction>().Add<Qualified>().Add<GradeChanged>()
+            .Add(() => new SendEmail(provider.GetRequiredService<IServiceScopeFactory>())));
         services.AddSingleton<ContactContextProvider>();
         services.AddSingleton(provider => new WorkflowEngineOptions { ContextProvider = provider.GetRequiredService<ContactContextProvider>() });
         services.AddSingleton<WorkflowDefinitionService>();

@@ -1,19 +1,25 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LeadFlow.Core.Crm;
+using LeadFlow.Core.Email;
 using LeadFlow.Core.Scoring;
 using LeadFlow.Core.Storage;
+using LeadFlow.Core.Transfers;
 using LeadFlow.Core.Workflows;
 using LeadFlow.Server.Accounts;
 using LeadFlow.Server.ApiKeys;
 using LeadFlow.Server.Auth;
 using LeadFlow.Server.Consent;
 using LeadFlow.Server.Contacts;
+using LeadFlow.Server.Crm;
 using LeadFlow.Server.Designer;
+using LeadFlow.Server.Email;
 using LeadFlow.Server.ElsaApi;
 using LeadFlow.Server.Interactions;
 using LeadFlow.Server.Problems;
 using LeadFlow.Server.Rules;
 using LeadFlow.Server.Scoring;
+using LeadFlow.Server.Transfers;
 using LeadFlow.Server.WorkflowApi;
 using Microsoft.Extensions.Options;
 
@@ -48,6 +54,9 @@ internal static class LeadFlowApp
         // After the migrations: the rules host, the processor and the rescore runner start once the schema is there.
         services.AddLeadFlowScoring();
         services.AddLeadFlowWorkflows();
+        services.AddLeadFlowEmail();
+        services.AddLeadFlowCrm();
+        services.AddLeadFlowTransfers();
         // Live dropdowns of the designer's activity editor (v1/designer/runtime-select-list).
         services.AddSingleton<LeadFlow.Workflows.Activities.ISelectListProvider, ElsaApi.Designer.SignalNamesProvider>();
 
@@ -85,6 +94,9 @@ internal static class LeadFlowApp
         app.MapScoring();
         app.MapRules();
         app.MapWorkflows();
+        app.MapEmailLinks();
+        app.MapCrm();
+        app.MapTransfers();
         app.MapApiKeys();
         // The Elsa 2 Studio at /designer, its sign-in pages, and the /v1 API it talks to.
         app.MapAccount();

@@ -34,6 +34,9 @@ public static class SelectListProviders
     /// <summary>Configured lifecycle stages, in order.</summary>
     public const string LifecycleStages = "LeadFlow.LifecycleStages";
 
+    /// <summary>Email templates (<c>templates/email/*.liquid</c>), by name.</summary>
+    public const string EmailTemplates = "LeadFlow.EmailTemplates";
+
     /// <summary>Tags in use on contacts.</summary>
     public const string Tags = "LeadFlow.Tags";
 }

@@ -57,13 +57,15 @@ public sealed class WorkflowTimerTests : DatabaseTest
 
 internal static class WorkflowFilesTestsPaths
 {
-    public static string Workflows()
+    public static string Workflows() => Path.Combine(Repository(), "workflows");
+
+    public static string Repository()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (!File.Exists(Path.Combine(directory!.FullName, "LeadFlow.sln")))
         {
             directory = directory.Parent;
         }
-        return Path.Combine(directory.FullName, "workflows");
+        return directory.FullName;
     }
 }

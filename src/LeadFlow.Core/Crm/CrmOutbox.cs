@@ -1,0 +1,110 @@
+using LeadFlow.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace LeadFlow.Core.Crm;
+
+/// <summary>
+/// The CRM outbox: queue a lead in the caller's transaction (a repeat of its idempotency key is a no-op), claim due
+/// deliveries under a lease (so several nodes never work on the same one, and a crashed node's work is taken over
+/// when its lease runs out), and record each attempt: delivered, retried later with exponential backoff and jitter,
+/// or dead after <see cref="CrmDeliveryOptions.MaxAttempts"/> or a permanent refusal. Dead letters are replayed by
+/// an admin.
+/// </summary>
+public sealed class CrmOutbox(LeadFlowDbContext db, WriteGate gate, IOptionsMonitor<CrmOptions> options, TimeProvider clock)
+{
+    /// <summary>Queues a lead unless its key was queued before. Call inside the transaction that decided the transfer.</summary>
+    /// <returns>True when queued now, false when the key was already there.</returns>
+    public async Task<bool> EnqueueAsync(string connector, long contactId, string idempotencyKey, string? payload, long? transferRunId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var rows = await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO crm_deliveries (connector, contact_id, idempotency_key, payload, status, attempts, next_attempt_at, transfer_run_id, created_at)
+            VALUES ({connector}, {contactId}, {idempotencyKey}, {payload}, {CrmDeliveryStatus.Pending}, 0, {now}, {transferRunId}, {now})
+            ON CONFLICT (idempotency_key) DO NOTHING
+            """, ct);
+        return rows == 1;
+    }
+
+    /// <summary>Claims up to <paramref name="limit"/> due deliveries for <paramref name="node"/> until <paramref name="leaseFor"/> from now.</summary>
+    public async Task<IReadOnlyList<CrmDelivery>> ClaimAsync(string node, int limit, TimeSpan leaseFor, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var until = now + leaseFor;
+        var candidates = await db.CrmDeliveries.AsNoTracking()
+            .Where(d => d.Status == CrmDeliveryStatus.Pending && d.NextAttemptAt <= now && (d.LeaseUntil == null || d.LeaseUntil < now))
+            .OrderBy(d => d.NextAttemptAt).ThenBy(d => d.Id).Select(d => d.Id).Take(limit).ToListAsync(ct);
+        if (candidates.Count == 0)
+        {
+            return [];
+        }
+        // The condition is checked again by the update itself, so of two nodes racing for a row only one gets it.
+        using (await gate.EnterAsync(ct))
+        {
+            await db.CrmDeliveries
+                .Where(d => candidates.Contains(d.Id) && d.Status == CrmDeliveryStatus.Pending && (d.LeaseUntil == null || d.LeaseUntil < now))
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseOwner, node).SetProperty(d => d.LeaseUntil, until), ct);
+        }
+        return await db.CrmDeliveries.AsNoTracking().Where(d => candidates.Contains(d.Id) && d.LeaseOwner == node && d.LeaseUntil == until)
+            .OrderBy(d => d.Id).ToListAsync(ct);
+    }
+
+    /// <summary>Stores the payload built for a delivery queued without one, so every attempt sends the same lead.</summary>
+    public async Task SetPayloadAsync(long id, string payload, CancellationToken ct)
+    {
+        using (await gate.EnterAsync(ct))
+        {
+            await db.CrmDeliveries.Where(d => d.Id == id && d.Payload == null).ExecuteUpdateAsync(s => s.SetProperty(d => d.Payload, payload), ct);
+        }
+    }
+
+    /// <summary>Records an attempt on a claimed delivery and releases it.</summary>
+    public async Task RecordAsync(CrmDelivery delivery, CrmAttempt attempt, string node, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var attempts = delivery.Attempts + 1;
+        var policy = options.CurrentValue.Delivery;
+        var status = attempt.Delivered ? CrmDeliveryStatus.Delivered
+            : attempt.Permanent || attempts >= policy.MaxAttempts ? CrmDeliveryStatus.Dead
+            : CrmDeliveryStatus.Pending;
+        var next = status == CrmDeliveryStatus.Pending ? now + Backoff(attempts, attempt.RetryAfter, policy) : delivery.NextAttemptAt;
+        using (await gate.EnterAsync(ct))
+        {
+            await db.CrmDeliveries.Where(d => d.Id == delivery.Id && d.LeaseOwner == node).ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.Status, status)
+                .SetProperty(d => d.Attempts, attempts)
+                .SetProperty(d => d.NextAttemptAt, next)
+                .SetProperty(d => d.LastError, attempt.Error)
+                .SetProperty(d => d.LastStatusCode, attempt.StatusCode)
+                .SetProperty(d => d.DeliveredAt, attempt.Delivered ? now : null)
+                .SetProperty(d => d.LeaseOwner, (string?)null)
+                .SetProperty(d => d.LeaseUntil, (DateTime?)null), ct);
+        }
+    }
+
+    /// <summary>Puts dead letters back in the queue with a fresh attempt budget; all of them, or those given.</summary>
+    /// <returns>How many were replayed.</returns>
+    public async Task<int> ReplayAsync(IReadOnlyCollection<long>? ids, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        using (await gate.EnterAsync(ct))
+        {
+            return await db.CrmDeliveries.Where(d => d.Status == CrmDeliveryStatus.Dead && (ids == null || ids.Contains(d.Id))).ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.Status, CrmDeliveryStatus.Pending)
+                .SetProperty(d => d.Attempts, 0)
+                .SetProperty(d => d.NextAttemptAt, now), ct);
+        }
+    }
+
+    /// <summary>
+    /// Exponential backoff with jitter: base x 2^(attempt-1), capped, then a random 50–100% of it (so a CRM that comes
+    /// back is not hit by every retry at once). A longer Retry-After from the CRM wins.
+    /// </summary>
+    public static TimeSpan Backoff(int attempt, TimeSpan? retryAfter, CrmDeliveryOptions policy)
+    {
+        var exponential = policy.BaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30));
+        var capped = Math.Min(exponential, policy.MaxDelay.TotalMilliseconds);
+        var jittered = TimeSpan.FromMilliseconds(capped * (0.5 + Random.Shared.NextDouble() * 0.5));
+        return retryAfter is { } after && after > jittered ? TimeSpan.FromTicks(Math.Min(after.Ticks, policy.MaxDelay.Ticks)) : jittered;
+    }
+}

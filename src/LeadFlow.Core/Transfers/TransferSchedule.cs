@@ -1,0 +1,138 @@
+using LeadFlow.Core.Storage;
+using LeadFlow.Core.Workflows;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Quartz;
+
+namespace LeadFlow.Core.Transfers;
+
+public sealed class TransfersOptions
+{
+    public const string Section = "Transfers";
+
+    /// <summary>How often due scheduled transfers are looked for (their precision).</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Run scheduled transfers in this process.</summary>
+    public bool RunSchedules { get; set; } = true;
+}
+
+/// <summary>Cron schedules of transfers: 5 fields, or 6 with seconds; in UTC or the transfer's time zone.</summary>
+public static class TransferCron
+{
+    /// <summary>The next occurrence after <paramref name="after"/>; throws <see cref="FormatException"/> naming what is wrong.</summary>
+    public static DateTime? Next(string schedule, string? timeZone, DateTime after)
+    {
+        var fields = schedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        var expression = Cronos.CronExpression.Parse(schedule, fields == 6 ? Cronos.CronFormat.IncludeSeconds : Cronos.CronFormat.Standard);
+        TimeZoneInfo zone;
+        try
+        {
+            zone = string.IsNullOrWhiteSpace(timeZone) ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(timeZone);
+        }
+        catch (TimeZoneNotFoundException)
+        {
+            throw new FormatException($"Unknown time zone '{timeZone}'.");
+        }
+        return expression.GetNextOccurrence(DateTime.SpecifyKind(after, DateTimeKind.Utc), zone);
+    }
+}
+
+/// <summary>
+/// Runs scheduled transfers that are due, from a Quartz job on LeadFlow's scheduler. The due time is a column
+/// (<c>next_run_at</c>), so schedules persist with the data; a node takes a due transfer by moving its due time on with
+/// a compare-and-set, so of several nodes one runs it. After downtime a transfer whose time passed runs once, at start.
+/// </summary>
+[DisallowConcurrentExecution]
+public sealed partial class TransferScheduleJob(IServiceScopeFactory scopes, TimeProvider clock, ILogger<TransferScheduleJob> log) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunDueAsync(scopes, clock, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogFailed(ex);
+        }
+    }
+
+    /// <returns>The runs started.</returns>
+    public static async Task<int> RunDueAsync(IServiceScopeFactory scopes, TimeProvider clock, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LeadFlowDbContext>();
+        var gate = scope.ServiceProvider.GetRequiredService<WriteGate>();
+        var runner = scope.ServiceProvider.GetRequiredService<TransferRunner>();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var due = await db.Transfers.AsNoTracking().Where(t => !t.Paused && t.Schedule != null && t.NextRunAt != null && t.NextRunAt <= now)
+            .Select(t => new { t.Id, t.Schedule, t.TimeZone, t.NextRunAt }).ToListAsync(ct);
+        var started = 0;
+        foreach (var transfer in due)
+        {
+            var next = TransferCron.Next(transfer.Schedule!, transfer.TimeZone, now);
+            int claimed;
+            using (await gate.EnterAsync(ct))
+            {
+                claimed = await db.Transfers.Where(t => t.Id == transfer.Id && t.NextRunAt == transfer.NextRunAt)
+                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.NextRunAt, next), ct);
+            }
+            if (claimed == 1)
+            {
+                await runner.StartAsync(transfer.Id, "schedule", ct);
+                started++;
+            }
+        }
+        return started;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Running scheduled transfers failed; retried at the next interval")]
+    private partial void LogFailed(Exception exception);
+}
+
+/// <summary>At start: completes runs a crash interrupted, then schedules <see cref="TransferScheduleJob"/> (which runs at once: the catch-up).</summary>
+internal sealed partial class TransferScheduleSetup([FromKeyedServices(WorkflowTimerSetup.Scheduler)] IScheduler scheduler, IServiceScopeFactory scopes,
+    IOptions<TransfersOptions> options, ILogger<TransferScheduleSetup> log) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!options.Value.RunSchedules)
+        {
+            return;
+        }
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var resumed = await scope.ServiceProvider.GetRequiredService<TransferRunner>().ResumeInterruptedAsync(cancellationToken);
+            if (resumed > 0)
+            {
+                LogResumed(resumed);
+            }
+        }
+        var job = JobBuilder.Create<TransferScheduleJob>().WithIdentity("transfer-schedules", "leadflow").Build();
+        var trigger = TriggerBuilder.Create().WithIdentity("transfer-schedules", "leadflow").StartNow()
+            .WithSimpleSchedule(s => s.WithInterval(options.Value.PollInterval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount))
+            .Build();
+        await scheduler.ScheduleJob(job, trigger, cancellationToken: cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Completed {Count} transfer runs that a stop had interrupted")]
+    private partial void LogResumed(int count);
+}
+
+public static class TransferRegistration
+{
+    public static IServiceCollection AddLeadFlowTransfers(this IServiceCollection services)
+    {
+        services.AddOptions<TransfersOptions>().BindConfiguration(TransfersOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped<TransferRunner>();
+        services.AddHostedService<TransferScheduleSetup>();
+        return services;
+    }
+}
