@@ -85,6 +85,8 @@ internal static class LeadFlowApp
         app.MapScoring();
         app.MapRules();
         app.MapWorkflows();
+        // HTTP Endpoint triggers under Elsa 2's /workflows base path (each endpoint's own Authorize/Policy applies).
+        app.MapWorkflowHttpEndpoints();
         app.MapApiKeys();
         // The Elsa 2 Studio at /designer, its sign-in pages, and the /v1 API it talks to.
         app.MapAccount();
