@@ -188,7 +188,7 @@ internal static class WorkflowHttpEndpoints
         var errors = parsedSchema.Validate(rawBody.Length == 0 ? "null" : rawBody);
         return errors.Count == 0
             ? (body, null)
-            : (null, Problem.Invalid(errors.GroupBy(e => "body" + (string.IsNullOrEmpty(e.Path) || e.Path == "#" ? "" : e.Path.TrimStart('#')))
+            : (null, Problem.Invalid(errors.GroupBy(e => "body" + (e.Path ?? "").TrimStart('#').Replace('/', '.'))
                 .ToDictionary(g => g.Key, g => g.Select(e => e.ToString()).ToArray())));
     }
 
