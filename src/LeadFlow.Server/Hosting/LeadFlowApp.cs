@@ -50,6 +50,7 @@ internal static class LeadFlowApp
         services.AddLeadFlowWorkflows();
         // Live dropdowns of the designer's activity editor (v1/designer/runtime-select-list).
         services.AddSingleton<LeadFlow.Workflows.Activities.ISelectListProvider, ElsaApi.Designer.SignalNamesProvider>();
+        services.AddSingleton<HttpEndpointSchemas>();
 
         // RFC 9457 problem details for every error, including bare status codes (401, 404, 405...).
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = ProblemTypes.Apply);

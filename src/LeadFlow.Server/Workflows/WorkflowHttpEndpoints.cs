@@ -39,7 +39,7 @@ internal static class WorkflowHttpEndpoints
 
     private static async Task<Results<ContentHttpResult, Accepted<HttpEndpointRunDto>, ProblemHttpResult, ValidationProblem>> HandleAsync(
         HttpContext http, string? path, WorkflowEngine engine, IWorkflowDefinitionStore definitions, IWorkflowInstanceStore instances,
-        HttpResponseChannel channel, IAuthorizationService authorization, CancellationToken ct)
+        HttpResponseChannel channel, IAuthorizationService authorization, HttpEndpointSchemas schemas, CancellationToken ct)
     {
         var request = http.Request;
         var method = request.Method.ToUpperInvariant();
@@ -75,7 +75,7 @@ internal static class WorkflowHttpEndpoints
         if (settings.ReadContent)
         {
             rawBody = await new StreamReader(request.Body, Encoding.UTF8).ReadToEndAsync(ct);
-            var (parsed, invalid) = await ParseBodyAsync(request, rawBody, settings.Schema);
+            var (parsed, invalid) = await ParseBodyAsync(request, rawBody, settings.Schema, schemas);
             if (invalid is not null)
             {
                 return invalid;
@@ -156,7 +156,7 @@ internal static class WorkflowHttpEndpoints
     }
 
     /// <summary>The body by content type (JSON parsed, form fields as a map, anything else as text), checked against the endpoint's schema.</summary>
-    private static async Task<(object? Body, ValidationProblem? Invalid)> ParseBodyAsync(HttpRequest request, string rawBody, string? schema)
+    private static async Task<(object? Body, ValidationProblem? Invalid)> ParseBodyAsync(HttpRequest request, string rawBody, string? schema, HttpEndpointSchemas schemas)
     {
         var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
         object? body = rawBody;
@@ -184,7 +184,16 @@ internal static class WorkflowHttpEndpoints
         {
             return (null, Problem.Invalid("body", "This endpoint takes a JSON body (Content-Type: application/json) that matches its schema."));
         }
-        var parsedSchema = await NJsonSchema.JsonSchema.FromJsonAsync(schema);
+        NJsonSchema.JsonSchema parsedSchema;
+        try
+        {
+            parsedSchema = await schemas.GetAsync(schema);
+        }
+        catch (Exception ex) when (ex is Newtonsoft.Json.JsonException or InvalidOperationException)
+        {
+            // The workflow's author wrote a schema that cannot be read: a server-side fault, not the caller's.
+            throw new InvalidOperationException($"The HTTP Endpoint's Schema is not a JSON schema: {ex.Message}", ex);
+        }
         var errors = parsedSchema.Validate(rawBody.Length == 0 ? "null" : rawBody);
         return errors.Count == 0
             ? (body, null)
@@ -209,3 +218,25 @@ internal static class WorkflowHttpEndpoints
 }
 
 internal sealed record HttpEndpointRunDto(IReadOnlyList<RunDto> Results);
+
+/// <summary>Parsed HTTP Endpoint schemas by their text, so a published endpoint's schema is parsed once, not per request.</summary>
+internal sealed class HttpEndpointSchemas
+{
+    private const int MaxEntries = 500;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, NJsonSchema.JsonSchema> _parsed = new(StringComparer.Ordinal);
+
+    public async Task<NJsonSchema.JsonSchema> GetAsync(string text)
+    {
+        if (_parsed.TryGetValue(text, out var schema))
+        {
+            return schema;
+        }
+        schema = await NJsonSchema.JsonSchema.FromJsonAsync(text);
+        if (_parsed.Count >= MaxEntries)
+        {
+            _parsed.Clear();
+        }
+        _parsed[text] = schema;
+        return schema;
+    }
+}
