@@ -68,9 +68,9 @@ public sealed partial class WorkflowTimerTriggers(
         }
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LeadFlowDbContext>();
-        var existing = await db.WorkflowTimerTriggers.AsNoTracking().Select(r => r.Id).ToListAsync(cancellationToken);
+        var existing = (await db.WorkflowTimerTriggers.AsNoTracking().Select(r => r.Id).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
         var stale = existing.Where(id => !wanted.ContainsKey(id)).ToList();
-        var added = wanted.Where(p => !existing.Contains(p.Key, StringComparer.Ordinal)).ToList();
+        var added = wanted.Where(p => !existing.Contains(p.Key)).ToList();
         if (stale.Count == 0 && added.Count == 0)
         {
             return;
