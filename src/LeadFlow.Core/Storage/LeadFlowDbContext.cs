@@ -46,6 +46,7 @@ public sealed class LeadFlowDbContext(DbContextOptions<LeadFlowDbContext> option
     public DbSet<LeadFlow.Core.Transfers.TransferDefinition> Transfers => Set<LeadFlow.Core.Transfers.TransferDefinition>();
     public DbSet<LeadFlow.Core.Transfers.TransferRun> TransferRuns => Set<LeadFlow.Core.Transfers.TransferRun>();
     public DbSet<LeadFlow.Core.Transfers.TransferRunItem> TransferRunItems => Set<LeadFlow.Core.Transfers.TransferRunItem>();
+    public DbSet<WorkflowTimerTriggerRow> WorkflowTimerTriggers => Set<WorkflowTimerTriggerRow>();
 
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 

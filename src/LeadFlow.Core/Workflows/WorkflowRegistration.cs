@@ -21,7 +21,9 @@ public static class WorkflowRegistration
         services.AddSingleton<IWorkflowDefinitionStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
         services.AddSingleton<IWorkflowInstanceStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
         services.AddSingleton<IWorkflowJournalStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
+        services.AddWorkflowHttp();
         services.AddSingleton(provider => ActivityRegistry.CreateDefault().Add<InteractionReceived>().Add<WaitForInteraction>().Add<Qualified>().Add<GradeChanged>()
+            .AddHttpActivities(provider)
             .Add(() => new SendEmail(provider.GetRequiredService<IServiceScopeFactory>())));
         services.AddSingleton<ContactContextProvider>();
         services.AddSingleton(provider => new WorkflowEngineOptions { ContextProvider = provider.GetRequiredService<ContactContextProvider>() });
@@ -42,6 +44,7 @@ public static class WorkflowRegistration
         // job runs a second, gigabytes a minute). Quartz only paces the poll; which timers are due is the engine's clock.
         services.AddQuartz(WorkflowTimerSetup.Scheduler, q => q.UseInMemoryStore().UseTimeProvider(TimeProvider.System));
         services.AddQuartzHostedService(WorkflowTimerSetup.Scheduler, o => o.WaitForJobsToComplete = true);
+        services.AddSingleton<WorkflowTimerTriggers>();
         services.AddHostedService<WorkflowTimerSetup>();
         return services;
     }

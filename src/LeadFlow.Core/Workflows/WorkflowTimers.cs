@@ -11,10 +11,11 @@ namespace LeadFlow.Core.Workflows;
 /// Durable timers: the bookmarks are the schedule (rows indexed by due time), Quartz (in-memory store) only runs this
 /// job on an interval. Each run resumes every due bookmark, earliest first, in batches; a resumed bookmark is deleted
 /// in the instance's commit, so a timer fires once even after downtime. Nothing is scheduled per timer, so a burst of
-/// timers costs one index row each and never the scheduler's throughput.
+/// timers costs one index row each and never the scheduler's throughput. The same run starts the workflows whose Timer,
+/// Cron or StartAt trigger is due (<see cref="WorkflowTimerTriggers"/>).
 /// </summary>
 [DisallowConcurrentExecution]
-internal sealed partial class WorkflowTimerJob(WorkflowEngine engine, ILogger<WorkflowTimerJob> log) : IJob
+internal sealed partial class WorkflowTimerJob(WorkflowEngine engine, WorkflowTimerTriggers triggers, ILogger<WorkflowTimerJob> log) : IJob
 {
     private const int Batch = 500;
 
@@ -36,6 +37,11 @@ internal sealed partial class WorkflowTimerJob(WorkflowEngine engine, ILogger<Wo
             {
                 LogResumed(total);
             }
+            var started = await triggers.RunDueAsync(cancellationToken);
+            if (started > 0)
+            {
+                LogTriggered(started);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -45,6 +51,9 @@ internal sealed partial class WorkflowTimerJob(WorkflowEngine engine, ILogger<Wo
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Resumed {Count} due workflow timers")]
     private partial void LogResumed(int count);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Fired {Count} due Timer, Cron and StartAt triggers")]
+    private partial void LogTriggered(int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Resuming due workflow timers failed; retried at the next interval")]
     private partial void LogFailed(Exception exception);

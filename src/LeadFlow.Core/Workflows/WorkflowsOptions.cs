@@ -18,7 +18,7 @@ public sealed class WorkflowsOptions
     public bool ImportOnStart { get; set; } = true;
 
     /// <summary>
-    /// Run durable timers (Delay, Wait Until, Wait For Interaction's timeout): a Quartz job resumes the timer bookmarks
+    /// Run durable timers (Delay, Wait Until, Wait For Interaction's timeout, and Timer, Cron and StartAt triggers): a Quartz job resumes the timer bookmarks
     /// that are due, every <see cref="TimerPollInterval"/> and once at start (timers missed while the server was down
     /// fire then, once).
     /// </summary>
@@ -28,5 +28,26 @@ public sealed class WorkflowsOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan TimerPollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Send HTTP Request's outbound calls: timeout, allowed hosts, response size.</summary>
+    public WorkflowHttpRequestOptions HttpRequests { get; set; } = new();
+
     public string ResolvedDirectory => Path.GetFullPath(Directory);
+}
+
+/// <summary>Section <c>Workflows:HttpRequests</c>: what the Send HTTP Request activity may do.</summary>
+public sealed class WorkflowHttpRequestOptions
+{
+    /// <summary>How long one request may take, headers and content, before the activity faults (and can be retried).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Host names workflows may call (exact, or <c>*.example.com</c> for its subdomains). Empty allows any host; set it
+    /// on servers whose network reaches internal services that workflow authors must not reach.
+    /// </summary>
+    public List<string> AllowedHosts { get; set; } = [];
+
+    /// <summary>Longest response body the activity reads (it is kept in the instance's state).</summary>
+    [Range(1, 64 * 1024 * 1024)]
+    public int MaxResponseContentBytes { get; set; } = 1024 * 1024;
 }

@@ -1351,6 +1351,51 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                     b.ToTable("workflow_journal", (string)null);
                 });
 
+            modelBuilder.Entity("LeadFlow.Core.Workflows.WorkflowTimerTriggerRow", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ActivityId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("activity_id");
+
+                    b.Property<string>("DefinitionId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("definition_id");
+
+                    b.Property<DateTime?>("LastFiredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_fired_at");
+
+                    b.Property<DateTime?>("NextDueAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("next_due_at");
+
+                    b.Property<byte[]>("Trigger")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("trigger");
+
+                    b.Property<string>("VersionId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("version_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("NextDueAt");
+
+                    b.ToTable("workflow_timer_triggers", (string)null);
+                });
+
             modelBuilder.Entity("LeadFlow.Core.Workflows.WorkflowTriggerRow", b =>
                 {
                     b.Property<long>("Id")

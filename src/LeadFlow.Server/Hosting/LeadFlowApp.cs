@@ -59,6 +59,7 @@ internal static class LeadFlowApp
         services.AddLeadFlowTransfers();
         // Live dropdowns of the designer's activity editor (v1/designer/runtime-select-list).
         services.AddSingleton<LeadFlow.Workflows.Activities.ISelectListProvider, ElsaApi.Designer.SignalNamesProvider>();
+        services.AddSingleton<HttpEndpointSchemas>();
 
         // RFC 9457 problem details for every error, including bare status codes (401, 404, 405...).
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = ProblemTypes.Apply);
@@ -97,6 +98,8 @@ internal static class LeadFlowApp
         app.MapEmailLinks();
         app.MapCrm();
         app.MapTransfers();
+        // HTTP Endpoint triggers under Elsa 2's /workflows base path (each endpoint's own Authorize/Policy applies).
+        app.MapWorkflowHttpEndpoints();
         app.MapApiKeys();
         // The Elsa 2 Studio at /designer, its sign-in pages, and the /v1 API it talks to.
         app.MapAccount();

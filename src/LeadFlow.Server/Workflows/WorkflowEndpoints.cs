@@ -26,7 +26,7 @@ internal static class WorkflowEndpoints
         group.MapPost("/{definitionId}/instances", StartAsync).RequireAuthorization(Policies.Write)
             .WithSummary("Start the published version of a workflow with input and a correlation id (the contact id)");
         group.MapPost("/signals/{signal}", SignalAsync).RequireAuthorization(Policies.Write)
-            .WithSummary("Send a signal: resumes the instances waiting for it (only the correlation's when correlationId is given) and starts workflows triggered by it");
+            .WithSummary("Send a signal: resumes the instances waiting for it (with correlationId only that contact's, plus waits in scope Global; without, all) and starts workflows triggered by it");
         group.MapGet("/instances", ListAsync)
             .WithSummary("Instances, newest first, filtered by definition, correlation id and status");
         group.MapGet("/instances/{id}", GetAsync)

@@ -207,6 +207,13 @@ public sealed class WorkflowEngine
                 results.Add(await StartFromTriggerAsync(trigger, workflowEvent.Input, workflowEvent.CorrelationId, cancellationToken).ConfigureAwait(false));
             }
         }
+        foreach (var hash in workflowEvent.UncorrelatedHashes.Except(workflowEvent.Hashes, StringComparer.Ordinal).Distinct(StringComparer.Ordinal))
+        {
+            foreach (var bookmark in await _instances.FindBookmarksAsync(workflowEvent.Name, hash, null, cancellationToken).ConfigureAwait(false))
+            {
+                results.Add(await ResumeAsync(bookmark.Id, workflowEvent.Input, cancellationToken).ConfigureAwait(false));
+            }
+        }
         return results;
     }
 

@@ -7,7 +7,19 @@ namespace LeadFlow.Workflows.Runtime;
 /// </summary>
 public sealed record WorkflowEvent(string Name, IReadOnlyList<string> Hashes, object? Input = null, string? CorrelationId = null)
 {
-    /// <summary>An Elsa 2 signal (SignalReceived listens for it).</summary>
+    /// <summary>
+    /// Hashes whose bookmarks are resumed whatever their correlation, even when <see cref="CorrelationId"/> is set
+    /// (no trigger is looked up by them): Signal Received in scope Global.
+    /// </summary>
+    public IReadOnlyList<string> UncorrelatedHashes { get; init; } = [];
+
+    /// <summary>
+    /// An Elsa 2 signal (SignalReceived listens for it). With a correlation id it resumes that correlation's waits in
+    /// scope Instance and every wait in scope Global; without one, every wait for the signal.
+    /// </summary>
     public static WorkflowEvent Signal(string signal, object? input = null, string? correlationId = null) =>
-        new(Activities.Signals.SignalReceived.EventName, [EventFilter.Hash(("Signal", signal))], input, correlationId);
+        new(Activities.Signals.SignalReceived.EventName, [Activities.Signals.SignalReceived.HashOf(signal, Activities.Signals.SignalScope.Instance)], input, correlationId)
+        {
+            UncorrelatedHashes = [Activities.Signals.SignalReceived.HashOf(signal, Activities.Signals.SignalScope.Global)],
+        };
 }

@@ -26,15 +26,18 @@ public abstract class EventTriggerActivity : IResumableActivity, ITriggerActivit
 
     public string FilterHash => EventFilter.Hash(GetFilter());
 
-    public IEnumerable<TriggerRequest> GetTriggers(TriggerIndexingContext context) => [new TriggerRequest(EventNameValue, FilterHash)];
+    /// <summary>The hash of the bookmark this activity waits with (default <see cref="FilterHash"/>; Signal Received's Global scope differs).</summary>
+    protected virtual string BookmarkHash => FilterHash;
 
-    public ValueTask<ActivityResult> ExecuteAsync(ActivityExecutionContext context)
+    public virtual IEnumerable<TriggerRequest> GetTriggers(TriggerIndexingContext context) => [new TriggerRequest(EventNameValue, FilterHash)];
+
+    public virtual ValueTask<ActivityResult> ExecuteAsync(ActivityExecutionContext context)
     {
         if (context.IsTriggeredStart)
         {
             return ResumeAsync(context);
         }
-        return ValueTask.FromResult(ActivityResult.Suspend(new BookmarkRequest(EventNameValue, FilterHash)));
+        return ValueTask.FromResult(ActivityResult.Suspend(new BookmarkRequest(EventNameValue, BookmarkHash)));
     }
 
     public virtual ValueTask<ActivityResult> ResumeAsync(ActivityExecutionContext context)
