@@ -152,7 +152,11 @@ internal static class WorkflowPersistedBenchmark
         services.AddLeadFlowWorkflows();
         // As registered, but WriteLine goes nowhere (the in-memory benchmark does the same).
         var registered = services.Last(d => d.ServiceType == typeof(WorkflowEngineOptions)).ImplementationFactory!;
-        services.AddSingleton(provider => new WorkflowEngineOptions { ContextProvider = ((WorkflowEngineOptions)registered(provider)).ContextProvider, Console = TextWriter.Null });
+        services.AddSingleton(provider =>
+        {
+            var options = (WorkflowEngineOptions)registered(provider);
+            return new WorkflowEngineOptions { ContextProvider = options.ContextProvider, InstanceLock = options.InstanceLock, Console = TextWriter.Null };
+        });
         return services.BuildServiceProvider();
     }
 

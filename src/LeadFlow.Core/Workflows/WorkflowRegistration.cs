@@ -23,7 +23,12 @@ public static class WorkflowRegistration
         services.AddSingleton<IWorkflowJournalStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
         services.AddSingleton(_ => ActivityRegistry.CreateDefault().Add<InteractionReceived>().Add<WaitForInteraction>().Add<Qualified>().Add<GradeChanged>());
         services.AddSingleton<ContactContextProvider>();
-        services.AddSingleton(provider => new WorkflowEngineOptions { ContextProvider = provider.GetRequiredService<ContactContextProvider>() });
+        services.AddSingleton(WorkflowInstanceLocks.Create);
+        services.AddSingleton(provider => new WorkflowEngineOptions
+        {
+            ContextProvider = provider.GetRequiredService<ContactContextProvider>(),
+            InstanceLock = provider.GetRequiredService<IWorkflowInstanceLock>(),
+        });
         services.AddSingleton<WorkflowDefinitionService>();
         services.AddSingleton(provider => new WorkflowEngine(
             provider.GetRequiredService<IWorkflowDefinitionStore>(),
