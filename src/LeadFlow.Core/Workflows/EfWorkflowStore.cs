@@ -103,7 +103,7 @@ public sealed class EfWorkflowStore(IServiceScopeFactory scopes, WriteGate write
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LeadFlowDbContext>();
         var data = await db.WorkflowDefinitions.AsNoTracking().Where(r => r.DefinitionId == definitionId && r.IsPublished)
-            .OrderByDescending(r => r.Version).Select(r => r.Data).FirstOrDefaultAsync(cancellationToken);
+            .OrderBy(r => r.Version).Select(r => r.Data).FirstOrDefaultAsync(cancellationToken);
         var published = data is null ? null : ReadDefinition(data);
         _definitionCache.AddPublished(definitionId, published, generation);
         return published;
