@@ -66,6 +66,7 @@ internal static class BenchmarkMain
             "designer" => await DesignerReadyBenchmark.RunAsync(options, cancel.Token),
             "designer-save" => await DesignerSaveBenchmark.RunAsync(options, cancel.Token),
             "workflow-engine" => await WorkflowEngineBenchmark.RunAsync(options, cancel.Token),
+            "workflow-persisted" => await WorkflowPersistedBenchmark.RunAsync(options, cancel.Token),
             "rules-overhead" => await RulesOverhead.RunAsync(options, cancel.Token),
             "process" or "scored" or "rescore" => await ScoringBenchmark.RunAsync(args[0], options, cancel.Token),
             _ => await UnknownAsync(args[0]),

@@ -179,7 +179,7 @@ internal static class WorkflowEngineBenchmark
     }
 
     /// <summary>Ten activities, one bookmark; expressions in all four syntaxes.</summary>
-    private static WorkflowDefinition BuildDefinition()
+    internal static WorkflowDefinition BuildDefinition()
     {
         var definition = new WorkflowDefinition { Name = "benchmark-lead", Variables = { ["Threshold"] = 50 } };
         void Add(string id, string type, params (string Name, string Syntax, string Expression)[] properties) =>

@@ -13,9 +13,51 @@ namespace LeadFlow.Core.Workflows;
 /// singleton); each commit is one transaction, taken behind the <see cref="WriteGate"/> so SQLite writers queue
 /// in-process. Instance state is kept as <see cref="WorkflowStateSerializer"/> bytes next to indexed columns; an
 /// instance row is updated only where its revision is the one the engine loaded (optimistic concurrency).
+/// On SQLite the engine's per-instance calls (state, bookmarks, commit) take <see cref="SqliteWorkflowPath"/>:
+/// prepared statements on long-lived connections and group commits. Definition versions the engine runs are cached
+/// (<see cref="WorkflowDefinitionCache"/>).
 /// </summary>
-public sealed class EfWorkflowStore(IServiceScopeFactory scopes, WriteGate writeGate) : IWorkflowDefinitionStore, IWorkflowInstanceStore, IWorkflowJournalStore
+public sealed class EfWorkflowStore(IServiceScopeFactory scopes, WriteGate writeGate)
+    : IWorkflowDefinitionStore, IWorkflowInstanceStore, IWorkflowJournalStore, IPublishedDefinitionSource, IAsyncDisposable
 {
+    private readonly WorkflowDefinitionCache _definitionCache = new();
+    private readonly SemaphoreSlim _providerProbe = new(1, 1);
+    private int _provider; // 0 not known yet, 1 SQLite (fast path), 2 other
+    private SqliteWorkflowPath? _sqlite;
+
+    /// <summary>The SQLite fast path, or null on another provider (decided once, from the DbContext's provider).</summary>
+    private async ValueTask<SqliteWorkflowPath?> SqliteAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _provider) == 0)
+        {
+            await _providerProbe.WaitAsync(cancellationToken);
+            try
+            {
+                if (_provider == 0)
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    var isSqlite = scope.ServiceProvider.GetRequiredService<LeadFlowDbContext>().IsSqlite;
+                    _sqlite = isSqlite ? new SqliteWorkflowPath(scopes, writeGate) : null;
+                    Volatile.Write(ref _provider, isSqlite ? 1 : 2);
+                }
+            }
+            finally
+            {
+                _providerProbe.Release();
+            }
+        }
+        return _sqlite;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_sqlite is not null)
+        {
+            await _sqlite.DisposeAsync();
+        }
+        _providerProbe.Dispose();
+    }
+
     private static readonly string[] ActiveStatuses =
         [nameof(WorkflowStatus.Idle), nameof(WorkflowStatus.Running), nameof(WorkflowStatus.Suspended), nameof(WorkflowStatus.Faulted)];
 
@@ -30,12 +72,41 @@ public sealed class EfWorkflowStore(IServiceScopeFactory scopes, WriteGate write
         return data.Select(ReadDefinition).ToList();
     }
 
+    /// <summary>A version; published and superseded versions come from the cache (shared, read-only: the engine's use).</summary>
     public async Task<WorkflowDefinition?> FindByVersionIdAsync(string versionId, CancellationToken cancellationToken)
     {
+        if (_definitionCache.TryGetVersion(versionId, out var cached))
+        {
+            return cached;
+        }
+        var generation = _definitionCache.Generation;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LeadFlowDbContext>();
         var data = await db.WorkflowDefinitions.AsNoTracking().Where(r => r.Id == versionId).Select(r => r.Data).FirstOrDefaultAsync(cancellationToken);
-        return data is null ? null : ReadDefinition(data);
+        if (data is null)
+        {
+            return null;
+        }
+        var definition = ReadDefinition(data);
+        _definitionCache.AddVersion(definition, generation);
+        return definition;
+    }
+
+    /// <summary>The published version of a definition for the engine's starts, cached (shared, read-only).</summary>
+    public async Task<WorkflowDefinition?> FindPublishedAsync(string definitionId, CancellationToken cancellationToken)
+    {
+        if (_definitionCache.TryGetPublished(definitionId, out var cached))
+        {
+            return cached;
+        }
+        var generation = _definitionCache.Generation;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LeadFlowDbContext>();
+        var data = await db.WorkflowDefinitions.AsNoTracking().Where(r => r.DefinitionId == definitionId && r.IsPublished)
+            .OrderBy(r => r.Version).Select(r => r.Data).FirstOrDefaultAsync(cancellationToken);
+        var published = data is null ? null : ReadDefinition(data);
+        _definitionCache.AddPublished(definitionId, published, generation);
+        return published;
     }
 
     /// <summary>Every definition id with its versions' summary columns, for listings.</summary>
@@ -50,6 +121,20 @@ public sealed class EfWorkflowStore(IServiceScopeFactory scopes, WriteGate write
     }
 
     public async Task CommitAsync(WorkflowDefinitionCommit commit, CancellationToken cancellationToken)
+    {
+        _definitionCache.Clear();
+        try
+        {
+            await CommitDefinitionsAsync(commit, cancellationToken);
+        }
+        finally
+        {
+            // Again: a read between the first clear and the commit may have cached what the commit replaced.
+            _definitionCache.Clear();
+        }
+    }
+
+    private async Task CommitDefinitionsAsync(WorkflowDefinitionCommit commit, CancellationToken cancellationToken)
     {
         using var turn = await writeGate.EnterAsync(cancellationToken);
         await using var scope = scopes.CreateAsyncScope();
@@ -101,12 +186,20 @@ public sealed class EfWorkflowStore(IServiceScopeFactory scopes, WriteGate write
         await transaction.CommitAsync(cancellationToken);
     }
 
+    /// <summary>Cached for <see cref="WorkflowDefinitionCache.Lifetime"/> (cleared by a definition commit on this node): every dispatch asks.</summary>
     public async Task<IReadOnlyList<WorkflowTrigger>> FindTriggersAsync(string eventName, string hash, CancellationToken cancellationToken)
     {
+        if (_definitionCache.TryGetTriggers(eventName, hash, out var cached))
+        {
+            return cached;
+        }
+        var generation = _definitionCache.Generation;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LeadFlowDbContext>();
         var data = await db.WorkflowTriggers.AsNoTracking().Where(r => r.EventName == eventName && r.Hash == hash).Select(r => r.Data).ToListAsync(cancellationToken);
-        return data.Select(d => WorkflowStateSerializer.DeserializeValue<WorkflowTrigger>(d)!).ToList();
+        var triggers = data.Select(d => WorkflowStateSerializer.DeserializeValue<WorkflowTrigger>(d)!).ToList();
+        _definitionCache.AddTriggers(eventName, hash, triggers, generation);
+        return triggers;
     }
 
     public async Task<IReadOnlyList<WorkflowTrigger>> ListTriggersAsync(string eventName, CancellationToken cancellationToken)
@@ -121,6 +214,11 @@ public sealed class EfWorkflowStore(IServiceScopeFactory scopes, WriteGate write
 
     public async Task<WorkflowInstance?> FindAsync(string instanceId, CancellationToken cancellationToken)
     {
+        if (await SqliteAsync(cancellationToken) is { } sqlite)
+        {
+            var bytes = await sqlite.FindStateAsync(instanceId, cancellationToken);
+            return bytes is null ? null : WorkflowStateSerializer.Deserialize(bytes);
+        }
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LeadFlowDbContext>();
         var state = await db.WorkflowInstances.AsNoTracking().Where(r => r.Id == instanceId).Select(r => r.State).FirstOrDefaultAsync(cancellationToken);
@@ -165,6 +263,11 @@ public sealed class EfWorkflowStore(IServiceScopeFactory scopes, WriteGate write
             Data = WorkflowStateSerializer.SerializeValue(j),
         }).ToList();
 
+        if (await SqliteAsync(cancellationToken) is { } sqlite)
+        {
+            await sqlite.CommitAsync(new SqliteWorkflowPath.RowCommit(row, commit.ExpectedRevision, commit.RemovedBookmarkIds, bookmarks, journal), cancellationToken);
+            return;
+        }
         using var turn = await writeGate.EnterAsync(cancellationToken);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LeadFlowDbContext>();
@@ -235,6 +338,11 @@ public sealed class EfWorkflowStore(IServiceScopeFactory scopes, WriteGate write
 
     public async Task<Bookmark?> FindBookmarkAsync(string bookmarkId, CancellationToken cancellationToken)
     {
+        if (await SqliteAsync(cancellationToken) is { } sqlite)
+        {
+            var bytes = await sqlite.FindBookmarkAsync(bookmarkId, cancellationToken);
+            return bytes is null ? null : ReadBookmark(bytes);
+        }
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LeadFlowDbContext>();
         var data = await db.WorkflowBookmarks.AsNoTracking().Where(r => r.Id == bookmarkId).Select(r => r.Data).FirstOrDefaultAsync(cancellationToken);
@@ -243,6 +351,10 @@ public sealed class EfWorkflowStore(IServiceScopeFactory scopes, WriteGate write
 
     public async Task<IReadOnlyList<Bookmark>> FindBookmarksAsync(string eventName, string hash, string? correlationId, CancellationToken cancellationToken)
     {
+        if (await SqliteAsync(cancellationToken) is { } sqlite)
+        {
+            return (await sqlite.FindBookmarksAsync(eventName, hash, correlationId, cancellationToken)).Select(ReadBookmark).ToList();
+        }
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LeadFlowDbContext>();
         var query = db.WorkflowBookmarks.AsNoTracking().Where(r => r.EventName == eventName && r.Hash == hash);

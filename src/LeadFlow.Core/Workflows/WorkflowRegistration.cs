@@ -26,7 +26,12 @@ public static class WorkflowRegistration
             .AddHttpActivities(provider)
             .Add(() => new SendEmail(provider.GetRequiredService<IServiceScopeFactory>())));
         services.AddSingleton<ContactContextProvider>();
-        services.AddSingleton(provider => new WorkflowEngineOptions { ContextProvider = provider.GetRequiredService<ContactContextProvider>() });
+        services.AddSingleton(WorkflowInstanceLocks.Create);
+        services.AddSingleton(provider => new WorkflowEngineOptions
+        {
+            ContextProvider = provider.GetRequiredService<ContactContextProvider>(),
+            InstanceLock = provider.GetRequiredService<IWorkflowInstanceLock>(),
+        });
         services.AddSingleton<WorkflowDefinitionService>();
         services.AddSingleton(provider => new WorkflowEngine(
             provider.GetRequiredService<IWorkflowDefinitionStore>(),

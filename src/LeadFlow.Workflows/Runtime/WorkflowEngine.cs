@@ -32,8 +32,9 @@ public sealed class WorkflowEngine
     /// <summary>Starts the published version of <paramref name="definitionId"/>.</summary>
     public async Task<WorkflowRunResult> StartAsync(string definitionId, StartWorkflowOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var versions = await _definitions.ListVersionsAsync(definitionId, cancellationToken).ConfigureAwait(false);
-        var published = versions.FirstOrDefault(v => v.IsPublished);
+        var published = _definitions is IPublishedDefinitionSource source
+            ? await source.FindPublishedAsync(definitionId, cancellationToken).ConfigureAwait(false)
+            : (await _definitions.ListVersionsAsync(definitionId, cancellationToken).ConfigureAwait(false)).FirstOrDefault(v => v.IsPublished);
         return published is null
             ? WorkflowRunResult.Not(WorkflowRunKind.NotStarted, $"Workflow definition '{definitionId}' has no published version.")
             : await StartAsync(published, options ?? new StartWorkflowOptions(), triggered: false, cancellationToken).ConfigureAwait(false);
@@ -135,10 +136,15 @@ public sealed class WorkflowEngine
     public async Task<WorkflowRunResult> ResumeAsync(string bookmarkId, object? input = null, CancellationToken cancellationToken = default)
     {
         var found = await _instances.FindBookmarkAsync(bookmarkId, cancellationToken).ConfigureAwait(false);
-        if (found is null)
-        {
-            return WorkflowRunResult.Not(WorkflowRunKind.NotResumed, $"Bookmark '{bookmarkId}' does not exist (already resumed or cancelled).");
-        }
+        return found is null
+            ? WorkflowRunResult.Not(WorkflowRunKind.NotResumed, $"Bookmark '{bookmarkId}' does not exist (already resumed or cancelled).")
+            : await ResumeFoundAsync(found, input, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Resumes a bookmark just read from the store (its instance id picks the lock; it is read again under the lock).</summary>
+    private async Task<WorkflowRunResult> ResumeFoundAsync(Bookmark found, object? input, CancellationToken cancellationToken)
+    {
+        var bookmarkId = found.Id;
         WorkflowExecution? done = null;
         WorkflowRunResult result;
         var held = await Options.InstanceLock.AcquireAsync(found.WorkflowInstanceId, cancellationToken).ConfigureAwait(false);
@@ -200,7 +206,7 @@ public sealed class WorkflowEngine
         {
             foreach (var bookmark in await _instances.FindBookmarksAsync(workflowEvent.Name, hash, workflowEvent.CorrelationId, cancellationToken).ConfigureAwait(false))
             {
-                results.Add(await ResumeAsync(bookmark.Id, workflowEvent.Input, cancellationToken).ConfigureAwait(false));
+                results.Add(await ResumeFoundAsync(bookmark, workflowEvent.Input, cancellationToken).ConfigureAwait(false));
             }
             foreach (var trigger in await _definitions.FindTriggersAsync(workflowEvent.Name, hash, cancellationToken).ConfigureAwait(false))
             {
@@ -224,7 +230,7 @@ public sealed class WorkflowEngine
         var results = new List<WorkflowRunResult>(due.Count);
         foreach (var bookmark in due)
         {
-            results.Add(await ResumeAsync(bookmark.Id, null, cancellationToken).ConfigureAwait(false));
+            results.Add(await ResumeFoundAsync(bookmark, null, cancellationToken).ConfigureAwait(false));
         }
         return results;
     }
