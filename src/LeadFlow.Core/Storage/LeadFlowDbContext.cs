@@ -5,6 +5,7 @@ using LeadFlow.Core.Consent;
 using LeadFlow.Core.Contacts;
 using LeadFlow.Core.Grading;
 using LeadFlow.Core.Interactions;
+using LeadFlow.Core.Lifecycle;
 using LeadFlow.Core.Users;
 using LeadFlow.Core.Workflows;
 using LeadFlow.Core.Processing;
@@ -39,6 +40,8 @@ public sealed class LeadFlowDbContext(DbContextOptions<LeadFlowDbContext> option
     public DbSet<WorkflowBookmarkRow> WorkflowBookmarks => Set<WorkflowBookmarkRow>();
     public DbSet<WorkflowJournalRow> WorkflowJournal => Set<WorkflowJournalRow>();
     public DbSet<WorkflowEventOutboxRow> WorkflowEventOutbox => Set<WorkflowEventOutboxRow>();
+    public DbSet<ContactStageChange> ContactStageChanges => Set<ContactStageChange>();
+    public DbSet<SalesFeedback> SalesFeedback => Set<SalesFeedback>();
 
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 

@@ -1,3 +1,4 @@
+using LeadFlow.Core.Lifecycle;
 using LeadFlow.Core.Workflows.Activities;
 using LeadFlow.Workflows.Activities;
 using LeadFlow.Workflows.Definitions;
@@ -21,7 +22,9 @@ public static class WorkflowRegistration
         services.AddSingleton<IWorkflowDefinitionStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
         services.AddSingleton<IWorkflowInstanceStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
         services.AddSingleton<IWorkflowJournalStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
-        services.AddSingleton(_ => ActivityRegistry.CreateDefault().Add<InteractionReceived>().Add<WaitForInteraction>().Add<Qualified>().Add<GradeChanged>());
+        services.AddLeadFlowLifecycle();
+        services.AddSingleton(provider => ActivityRegistry.CreateDefault().Add<InteractionReceived>().Add<WaitForInteraction>().Add<Qualified>().Add<GradeChanged>()
+            .Add<LifecycleStageChanged>().Add<SalesFeedbackReceived>().Add(() => new SetLifecycleStage(provider.GetRequiredService<IServiceScopeFactory>())));
         services.AddSingleton<ContactContextProvider>();
         services.AddSingleton(provider => new WorkflowEngineOptions { ContextProvider = provider.GetRequiredService<ContactContextProvider>() });
         services.AddSingleton<WorkflowDefinitionService>();

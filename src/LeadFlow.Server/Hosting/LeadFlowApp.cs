@@ -11,6 +11,7 @@ using LeadFlow.Server.Contacts;
 using LeadFlow.Server.Designer;
 using LeadFlow.Server.ElsaApi;
 using LeadFlow.Server.Interactions;
+using LeadFlow.Server.Lifecycle;
 using LeadFlow.Server.Problems;
 using LeadFlow.Server.Rules;
 using LeadFlow.Server.Scoring;
@@ -79,6 +80,7 @@ internal static class LeadFlowApp
         app.MapLeadFlowHealthChecks();
         app.MapLeadFlowOpenApi();
         app.MapContacts();
+        app.MapLifecycle();
         app.MapAccounts();
         app.MapInteractions();
         app.MapConsent();
