@@ -47,7 +47,11 @@ internal static class LifecycleEndpoints
     private static async Task<Results<Ok<StageMoveDto>, ValidationProblem, ProblemHttpResult>> MoveAsync(
         long id, StageMoveRequest request, ClaimsPrincipal user, MoveStage move, CancellationToken ct)
     {
-        var result = await move.HandleAsync(new MoveStageRequest(id, request.Stage!, request.Reason, Actor(user)), ct);
+        if (string.IsNullOrWhiteSpace(request.Stage))
+        {
+            return Problem.Invalid("stage", "Required: the stage to move to.");
+        }
+        var result = await move.HandleAsync(new MoveStageRequest(id, request.Stage, request.Reason, Actor(user)), ct);
         return result.Outcome switch
         {
             MoveStageOutcome.ContactNotFound => Problem.NotFound(result.Message!),

@@ -6,7 +6,7 @@ namespace LeadFlow.Server.Lifecycle;
 /// <summary>Moves a contact to a lifecycle stage (the configured moves decide whether it may).</summary>
 public sealed record StageMoveRequest
 {
-    [Required, MaxLength(LifecycleModel.MaxNameLength)]
+    [MaxLength(LifecycleModel.MaxNameLength)]
     public string? Stage { get; init; }
 
     [MaxLength(LifecycleLimits.Reason)]
@@ -23,7 +23,6 @@ public sealed record SalesFeedbackRequest
     [MaxLength(LifecycleLimits.FeedbackId)]
     public string? FeedbackId { get; init; }
 
-    [Required]
     public string? Outcome { get; init; }
 
     [MaxLength(LifecycleLimits.Reason)]
