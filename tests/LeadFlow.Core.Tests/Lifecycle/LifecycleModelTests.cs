@@ -58,4 +58,13 @@ public sealed class LifecycleModelTests
         var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<LifecycleOptions>>().Value);
         Assert.Contains("Lifecycle:Moves:new: move new -> 'won' names no configured stage.", error.Failures);
     }
+
+    [Fact]
+    public async Task The_stage_dropdown_lists_the_configured_stages_in_order()
+    {
+        var model = LifecycleModel.Create(new LifecycleOptions { Stages = ["new", "won"], Moves = new() { ["new"] = ["won"] } }, out _)!;
+        var provider = new LifecycleStagesProvider(model);
+        Assert.Equal(LeadFlow.Workflows.Activities.SelectListProviders.LifecycleStages, provider.Name);
+        Assert.Equal(["new", "won"], (await provider.ListAsync(null, TestContext.Current.CancellationToken)).Select(o => o.Value).ToArray());
+    }
 }
