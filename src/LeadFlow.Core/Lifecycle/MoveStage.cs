@@ -48,7 +48,7 @@ public sealed class MoveStage(LeadFlowDbContext db, WriteGate gate, LifecycleMod
                 return new(MoveStageOutcome.ContactNotFound, null, to, Message: $"No contact has id {request.ContactId}.");
             }
             var stored = found.Stage;
-            // A stage removed from the configuration since it was stored reads as itself and allows no move but recycling through configuration.
+            // A stored stage the configuration no longer lists reads as itself and allows no move until it is listed again.
             var from = model.Find(stored) ?? stored ?? model.Initial;
             if (string.Equals(from, to, StringComparison.Ordinal))
             {

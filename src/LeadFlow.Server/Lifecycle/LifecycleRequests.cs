@@ -55,7 +55,8 @@ public sealed record SalesFeedbackRequest
             errors["feedbackId"] = ["Omit it or give a non-blank id."];
         }
         var money = outcome is SalesFeedbackOutcomes.OpportunityCreated or SalesFeedbackOutcomes.Won;
-        if (Amount is not null && !money && outcome is not null && errors.Count == 0)
+        var known = outcome is not null && SalesFeedbackOutcomes.All.Contains(outcome);
+        if (Amount is not null && !money && known)
         {
             errors["amount"] = ["Only for opportunity_created or won."];
         }
@@ -71,7 +72,7 @@ public sealed record SalesFeedbackRequest
         {
             errors["amount"] = ["Required with a currency."];
         }
-        if (CrmId is not null && !money && outcome is not null && outcome != SalesFeedbackOutcomes.Accepted)
+        if (CrmId is not null && !money && known && outcome != SalesFeedbackOutcomes.Accepted)
         {
             errors["crmId"] = ["Only for accepted, opportunity_created or won."];
         }
