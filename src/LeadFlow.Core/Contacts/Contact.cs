@@ -25,6 +25,9 @@ public sealed class Contact
     /// <summary>Free-form profile fields the integrator defines (string values).</summary>
     public Dictionary<string, string> CustomFields { get; set; } = [];
 
+    /// <summary>The lifecycle stage (configured spelling); null until the first move, which means the configured initial stage.</summary>
+    public string? Stage { get; set; }
+
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 

@@ -19,9 +19,11 @@ internal sealed class ContactConfiguration : IEntityTypeConfiguration<Contact>
         builder.Property(c => c.Phone).HasMaxLength(ContactLimits.Code);
         builder.Property(c => c.Country).HasMaxLength(ContactLimits.Code);
         builder.Property(c => c.CustomFields).HasJsonDictionaryConversion();
+        builder.Property(c => c.Stage).HasMaxLength(Lifecycle.LifecycleModel.MaxNameLength);
         builder.HasIndex(c => c.Email).IsUnique();
         builder.HasIndex(c => c.ExternalId).IsUnique();
         builder.HasIndex(c => c.UpdatedAt);
+        builder.HasIndex(c => c.Stage);
         builder.HasMany(c => c.Accounts).WithOne().HasForeignKey(l => l.ContactId).OnDelete(DeleteBehavior.Cascade);
         builder.Navigation(c => c.Accounts).AutoInclude(false);
     }

@@ -6,6 +6,7 @@ using LeadFlow.Core.Email;
 using LeadFlow.Core.Contacts;
 using LeadFlow.Core.Grading;
 using LeadFlow.Core.Interactions;
+using LeadFlow.Core.Lifecycle;
 using LeadFlow.Core.Users;
 using LeadFlow.Core.Workflows;
 using LeadFlow.Core.Processing;
@@ -47,6 +48,8 @@ public sealed class LeadFlowDbContext(DbContextOptions<LeadFlowDbContext> option
     public DbSet<LeadFlow.Core.Transfers.TransferRun> TransferRuns => Set<LeadFlow.Core.Transfers.TransferRun>();
     public DbSet<LeadFlow.Core.Transfers.TransferRunItem> TransferRunItems => Set<LeadFlow.Core.Transfers.TransferRunItem>();
     public DbSet<WorkflowTimerTriggerRow> WorkflowTimerTriggers => Set<WorkflowTimerTriggerRow>();
+    public DbSet<ContactStageChange> ContactStageChanges => Set<ContactStageChange>();
+    public DbSet<SalesFeedback> SalesFeedback => Set<SalesFeedback>();
 
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 

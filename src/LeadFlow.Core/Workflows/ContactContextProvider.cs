@@ -9,9 +9,9 @@ namespace LeadFlow.Core.Workflows;
 /// <summary>
 /// <c>contact</c> in JavaScript and Liquid expressions: the correlated contact (correlation id = contact id) with its
 /// profile, custom fields, scores per model (as of the last processed batch, not decayed to now), grade,
-/// qualification status and latest consent per channel and purpose. Null when the correlation id is not a contact.
+/// qualification status, lifecycle stage and latest consent per channel and purpose. Null when the correlation id is not a contact.
 /// </summary>
-internal sealed class ContactContextProvider(IServiceScopeFactory scopes) : IWorkflowContextProvider
+internal sealed class ContactContextProvider(IServiceScopeFactory scopes, LeadFlow.Core.Lifecycle.LifecycleModel lifecycle) : IWorkflowContextProvider
 {
     private static readonly IReadOnlyDictionary<string, object?> NoContact = new Dictionary<string, object?> { ["contact"] = null };
 
@@ -62,6 +62,7 @@ internal sealed class ContactContextProvider(IServiceScopeFactory scopes) : IWor
             ["qualification"] = qualification?.Status ?? "not_qualified",
             ["qualificationRule"] = qualification?.Rule,
             ["consent"] = consentMap,
+            ["stage"] = lifecycle.Find(contact.Stage) ?? contact.Stage ?? lifecycle.Initial,
         };
         return new Dictionary<string, object?> { ["contact"] = value };
     }

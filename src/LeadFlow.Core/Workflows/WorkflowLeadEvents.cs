@@ -1,3 +1,4 @@
+using LeadFlow.Core.Lifecycle;
 using LeadFlow.Core.Processing;
 using LeadFlow.Core.Storage;
 using LeadFlow.Core.Workflows.Activities;
@@ -10,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace LeadFlow.Core.Workflows;
 
 /// <summary>
-/// Lead events (processed interactions, qualifications, grade changes) to workflows, at least once: the processor records them in the outbox inside its batch
+/// Lead events (processed interactions, qualifications, grade changes, stage moves, sales feedback) to workflows, at least once: the processor records them in the outbox inside its batch
 /// transaction; after the commit (and on start, for what a crash left behind) the outbox is dispatched in order as
 /// workflow events correlated by contact id, then deleted. A crash after a dispatch and before the
 /// delete dispatches that interaction again; a resumed bookmark is gone by then, so a wait is not resumed twice, but
@@ -22,6 +23,7 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
 {
     private const int Batch = 500;
     private readonly SemaphoreSlim _draining = new(1, 1);
+    private int _requested;
 
     public async Task RecordAsync(LeadFlowDbContext db, IReadOnlyList<LeadEvent> events, CancellationToken ct)
     {
@@ -32,17 +34,47 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
 
     public async Task PublishAsync(CancellationToken ct)
     {
-        await _draining.WaitAsync(ct);
-        try
+        do
         {
-            while (await DispatchBatchAsync(ct) == Batch)
+            await _draining.WaitAsync(ct);
+            try
             {
+                Volatile.Write(ref _requested, 0);
+                while (await DispatchBatchAsync(ct) == Batch)
+                {
+                }
+            }
+            finally
+            {
+                _draining.Release();
             }
         }
-        finally
+        while (Volatile.Read(ref _requested) == 1);   // rows written during this drain (by a workflow activity) go out now
+    }
+
+    /// <summary>
+    /// Dispatches the outbox soon, without waiting: after a commit outside the processor (a stage move, a sales
+    /// feedback), possibly from an activity inside a dispatch. A drain under way runs once more when it ends;
+    /// otherwise a drain starts in the background.
+    /// </summary>
+    internal void RequestPublish()
+    {
+        Volatile.Write(ref _requested, 1);
+        if (_draining.CurrentCount == 0)
         {
-            _draining.Release();
+            return;
         }
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await PublishAsync(CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                LogRequestedFailed(ex);
+            }
+        });
     }
 
     private async Task<int> DispatchBatchAsync(CancellationToken ct)
@@ -51,7 +83,7 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
         var db = scope.ServiceProvider.GetRequiredService<LeadFlowDbContext>();
         var pending = await db.WorkflowEventOutbox.AsNoTracking().OrderBy(o => o.Id).Take(Batch)
             .GroupJoin(db.Interactions.AsNoTracking(), o => o.InteractionId, i => i.Id, (o, found) => new { Outbox = o, Interactions = found })
-            .SelectMany(x => x.Interactions.DefaultIfEmpty(), (x, i) => new { x.Outbox.Id, x.Outbox.ContactId, x.Outbox.EventName, x.Outbox.InteractionId, x.Outbox.Value, x.Outbox.Previous, Type = i == null ? null : i.Type, Url = i == null ? null : i.Url, Asset = i == null ? null : i.Asset, Channel = i == null ? null : i.Channel, Campaign = i == null ? null : i.Campaign, OccurredAt = i == null ? (DateTime?)null : i.OccurredAt })
+            .SelectMany(x => x.Interactions.DefaultIfEmpty(), (x, i) => new { x.Outbox.Id, x.Outbox.ContactId, x.Outbox.EventName, x.Outbox.InteractionId, x.Outbox.Value, x.Outbox.Previous, x.Outbox.Data, Type = i == null ? null : i.Type, Url = i == null ? null : i.Url, Asset = i == null ? null : i.Asset, Channel = i == null ? null : i.Channel, Campaign = i == null ? null : i.Campaign, OccurredAt = i == null ? (DateTime?)null : i.OccurredAt })
             .OrderBy(x => x.Id)
             .ToListAsync(ct);
         if (pending.Count == 0)
@@ -66,7 +98,7 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
                 LeadEvent.InteractionReceived => item.Type is null ? null : InteractionEvent.Create(item.ContactId, item.InteractionId ?? 0, item.Type, item.Url, item.Asset, item.Channel, item.Campaign, item.OccurredAt!.Value),
                 LeadEvent.Qualified => ContactEvents.Qualified(item.ContactId, item.Value, item.Previous),
                 LeadEvent.GradeChanged => ContactEvents.GradeChanged(item.ContactId, item.Value, item.Previous),
-                _ => null,
+                _ => LifecycleEvents.FromOutbox(item.ContactId, item.EventName, item.Value, item.Previous, item.Data),
             };
             if (workflowEvent is null)
             {
@@ -110,4 +142,7 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Dispatching the lead-event outbox on start failed; it is retried after the next scoring batch")]
     private partial void LogCatchUpFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Dispatching the lead-event outbox after a stage move or sales feedback failed; it is retried after the next one or the next scoring batch")]
+    private partial void LogRequestedFailed(Exception exception);
 }

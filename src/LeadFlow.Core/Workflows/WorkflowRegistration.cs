@@ -1,3 +1,4 @@
+using LeadFlow.Core.Lifecycle;
 using LeadFlow.Core.Workflows.Activities;
 using LeadFlow.Workflows.Activities;
 using LeadFlow.Workflows.Definitions;
@@ -22,9 +23,11 @@ public static class WorkflowRegistration
         services.AddSingleton<IWorkflowInstanceStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
         services.AddSingleton<IWorkflowJournalStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
         services.AddWorkflowHttp();
+        services.AddLeadFlowLifecycle();
         services.AddSingleton(provider => ActivityRegistry.CreateDefault().Add<InteractionReceived>().Add<WaitForInteraction>().Add<Qualified>().Add<GradeChanged>()
             .AddHttpActivities(provider)
-            .Add(() => new SendEmail(provider.GetRequiredService<IServiceScopeFactory>())));
+            .Add(() => new SendEmail(provider.GetRequiredService<IServiceScopeFactory>()))
+            .Add<LifecycleStageChanged>().Add<SalesFeedbackReceived>().Add(() => new SetLifecycleStage(provider.GetRequiredService<IServiceScopeFactory>())));
         services.AddSingleton<ContactContextProvider>();
         services.AddSingleton(WorkflowInstanceLocks.Create);
         services.AddSingleton(provider => new WorkflowEngineOptions

@@ -82,7 +82,7 @@ public sealed class WorkflowJournalRow
     public byte[] Data { get; set; } = [];
 }
 
-/// <summary>A lead event not yet dispatched to workflows (the outbox): a processed interaction, a qualification or a grade change.</summary>
+/// <summary>A lead event not yet dispatched to workflows (the outbox): a processed interaction, a qualification, a grade change, a stage change or a sales feedback.</summary>
 public sealed class WorkflowEventOutboxRow
 {
     public long Id { get; set; }
@@ -91,6 +91,9 @@ public sealed class WorkflowEventOutboxRow
     public long? InteractionId { get; set; }
     public string? Value { get; set; }
     public string? Previous { get; set; }
+
+    /// <summary>More event input as a JSON object (a stage change's reason and actor, a sales feedback's details).</summary>
+    public string? Data { get; set; }
 }
 
 internal sealed class WorkflowEventOutboxRowConfiguration : IEntityTypeConfiguration<WorkflowEventOutboxRow>

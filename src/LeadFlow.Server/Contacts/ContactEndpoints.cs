@@ -1,4 +1,5 @@
 using LeadFlow.Core.Contacts;
+using LeadFlow.Core.Lifecycle;
 using LeadFlow.Core.Storage;
 using LeadFlow.Server.Auth;
 using LeadFlow.Server.Hosting;
@@ -27,7 +28,7 @@ internal static class ContactEndpoints
     }
 
     private static async Task<Results<Created<ContactDto>, Ok<ContactDto>, ValidationProblem, ProblemHttpResult>> UpsertAsync(
-        ContactUpsertRequest request, UpsertContact upsert, LeadFlowDbContext db, CancellationToken ct)
+        ContactUpsertRequest request, UpsertContact upsert, LeadFlowDbContext db, LifecycleModel lifecycle, CancellationToken ct)
     {
         if (request.Check(identified: false) is { Count: > 0 } errors)
         {
@@ -36,14 +37,14 @@ internal static class ContactEndpoints
         var result = await upsert.HandleAsync(null, request.ToChanges(), ct);
         return result.Outcome switch
         {
-            UpsertOutcome.Created => TypedResults.Created($"/api/contacts/{result.Contact!.Id}", await LoadAsync(db, result.Contact.Id, ct)),
-            UpsertOutcome.Updated => TypedResults.Ok(await LoadAsync(db, result.Contact!.Id, ct)),
+            UpsertOutcome.Created => TypedResults.Created($"/api/contacts/{result.Contact!.Id}", await LoadAsync(db, lifecycle, result.Contact.Id, ct)),
+            UpsertOutcome.Updated => TypedResults.Ok(await LoadAsync(db, lifecycle, result.Contact!.Id, ct)),
             _ => Problem.Conflict(result.Conflict!),
         };
     }
 
     private static async Task<Results<Ok<ContactDto>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
-        long id, ContactUpsertRequest request, UpsertContact upsert, LeadFlowDbContext db, CancellationToken ct)
+        long id, ContactUpsertRequest request, UpsertContact upsert, LeadFlowDbContext db, LifecycleModel lifecycle, CancellationToken ct)
     {
         if (request.Check(identified: true) is { Count: > 0 } errors)
         {
@@ -54,17 +55,17 @@ internal static class ContactEndpoints
         {
             UpsertOutcome.NotFound => Problem.NotFound($"No contact has id {id}."),
             UpsertOutcome.Conflict => Problem.Conflict(result.Conflict!),
-            _ => TypedResults.Ok(await LoadAsync(db, id, ct)),
+            _ => TypedResults.Ok(await LoadAsync(db, lifecycle, id, ct)),
         };
     }
 
-    private static async Task<Results<Ok<ContactDto>, ProblemHttpResult>> GetAsync(long id, LeadFlowDbContext db, CancellationToken ct) =>
-        await db.Contacts.Where(c => c.Id == id).AsDtos(db).FirstOrDefaultAsync(ct) is { } contact
+    private static async Task<Results<Ok<ContactDto>, ProblemHttpResult>> GetAsync(long id, LeadFlowDbContext db, LifecycleModel lifecycle, CancellationToken ct) =>
+        await db.Contacts.Where(c => c.Id == id).AsDtos(db, lifecycle.Initial).FirstOrDefaultAsync(ct) is { } contact
             ? TypedResults.Ok(contact)
             : Problem.NotFound($"No contact has id {id}.");
 
     private static async Task<Results<Ok<ContactDto>, ValidationProblem, ProblemHttpResult>> LookupAsync(
-        string? email, string? externalId, LeadFlowDbContext db, CancellationToken ct)
+        string? email, string? externalId, LeadFlowDbContext db, LifecycleModel lifecycle, CancellationToken ct)
     {
         var normalizedEmail = Identity.NormalizeEmail(email);
         var normalizedExternalId = Identity.NormalizeExternalId(externalId);
@@ -75,16 +76,16 @@ internal static class ContactEndpoints
         var query = normalizedEmail is not null
             ? db.Contacts.Where(c => c.Email == normalizedEmail)
             : db.Contacts.Where(c => c.ExternalId == normalizedExternalId);
-        return await query.AsDtos(db).FirstOrDefaultAsync(ct) is { } contact
+        return await query.AsDtos(db, lifecycle.Initial).FirstOrDefaultAsync(ct) is { } contact
             ? TypedResults.Ok(contact)
             : Problem.NotFound($"No contact has {(normalizedEmail is not null ? $"email '{normalizedEmail}'" : $"external id '{normalizedExternalId}'")}.");
     }
 
     /// <summary>Keyset paging (by id): stable under concurrent inserts and as fast on page 10,000 as on page 1.</summary>
     private static async Task<Results<Ok<Page<ContactDto>>, ValidationProblem>> ListAsync(
-        LeadFlowDbContext db, CancellationToken ct,
+        LeadFlowDbContext db, LifecycleModel lifecycle, CancellationToken ct,
         long? after = null, int? limit = null, string? email = null, string? country = null, string? seniority = null,
-        string? department = null, string? jobTitle = null, long? accountId = null, DateTime? updatedSince = null, string? q = null)
+        string? department = null, string? jobTitle = null, long? accountId = null, DateTime? updatedSince = null, string? q = null, string? stage = null)
     {
         var size = limit ?? DefaultPageSize;
         if (size is < 1 or > MaxPageSize)
@@ -92,6 +93,15 @@ internal static class ContactEndpoints
             return Problem.Invalid("limit", $"Between 1 and {MaxPageSize}.");
         }
         var query = db.Contacts.AsQueryable();
+        if (stage is not null)
+        {
+            if (lifecycle.Find(stage) is not { } wanted)
+            {
+                return Problem.Invalid("stage", $"One of {string.Join(", ", lifecycle.Stages)}.");
+            }
+            // A contact never moved has no stored stage and is in the initial one.
+            query = wanted == lifecycle.Initial ? query.Where(c => c.Stage == null || c.Stage == wanted) : query.Where(c => c.Stage == wanted);
+        }
         if (after is { } cursor) query = query.Where(c => c.Id > cursor);
         if (Identity.NormalizeEmail(email) is { } e) query = query.Where(c => c.Email == e);
         if (!string.IsNullOrWhiteSpace(country)) query = query.Where(c => c.Country == country.Trim());
@@ -107,19 +117,20 @@ internal static class ContactEndpoints
                 || (c.FirstName != null && c.FirstName.ToLower().Contains(term))
                 || (c.LastName != null && c.LastName.ToLower().Contains(term)));
         }
-        var items = await query.OrderBy(c => c.Id).Take(size + 1).AsDtos(db).ToListAsync(ct);
+        var items = await query.OrderBy(c => c.Id).Take(size + 1).AsDtos(db, lifecycle.Initial).ToListAsync(ct);
         return TypedResults.Ok(Paging.Page(items, size, c => c.Id));
     }
 
-    private static async Task<ContactDto> LoadAsync(LeadFlowDbContext db, long id, CancellationToken ct) =>
-        await db.Contacts.Where(c => c.Id == id).AsDtos(db).FirstAsync(ct);
+    private static async Task<ContactDto> LoadAsync(LeadFlowDbContext db, LifecycleModel lifecycle, long id, CancellationToken ct) =>
+        await db.Contacts.Where(c => c.Id == id).AsDtos(db, lifecycle.Initial).FirstAsync(ct);
 
-    private static IQueryable<ContactDto> AsDtos(this IQueryable<Contact> contacts, LeadFlowDbContext db) =>
+    private static IQueryable<ContactDto> AsDtos(this IQueryable<Contact> contacts, LeadFlowDbContext db, string initialStage) =>
         contacts.AsNoTracking().Select(c => new ContactDto(
             c.Id, c.Email, c.ExternalId, c.FirstName, c.LastName, c.JobTitle, c.Seniority, c.Department, c.Phone, c.Country,
             c.CustomFields,
             db.ContactAccounts.Where(l => l.ContactId == c.Id)
                 .Join(db.Accounts, l => l.AccountId, a => a.Id, (l, a) => new ContactAccountDto(a.Id, a.Domain, a.Name, l.IsPrimary))
                 .ToList(),
+            c.Stage ?? initialStage,
             c.CreatedAt, c.UpdatedAt));
 }

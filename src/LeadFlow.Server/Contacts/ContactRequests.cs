@@ -111,6 +111,7 @@ internal sealed record ContactDto(
     string? Country,
     IReadOnlyDictionary<string, string> CustomFields,
     IReadOnlyList<ContactAccountDto> Accounts,
+    string Stage,
     DateTime CreatedAt,
     DateTime UpdatedAt);
 

@@ -16,6 +16,7 @@ using LeadFlow.Server.Designer;
 using LeadFlow.Server.Email;
 using LeadFlow.Server.ElsaApi;
 using LeadFlow.Server.Interactions;
+using LeadFlow.Server.Lifecycle;
 using LeadFlow.Server.Problems;
 using LeadFlow.Server.Rules;
 using LeadFlow.Server.Scoring;
@@ -89,6 +90,7 @@ internal static class LeadFlowApp
         app.MapLeadFlowHealthChecks();
         app.MapLeadFlowOpenApi();
         app.MapContacts();
+        app.MapLifecycle();
         app.MapAccounts();
         app.MapInteractions();
         app.MapConsent();

@@ -16,6 +16,7 @@ internal static class ProblemTypes
     public const string MethodNotAllowed = "urn:leadflow:problem:method-not-allowed";
     public const string Busy = "urn:leadflow:problem:busy";
     public const string RulesUnavailable = "urn:leadflow:problem:rules-unavailable";
+    public const string StageMoveNotAllowed = "urn:leadflow:problem:stage-move-not-allowed";
 
     /// <summary>
     /// Gives the problems the framework writes itself (validation, bare status codes) LeadFlow's stable types instead
