@@ -25,6 +25,9 @@ public sealed class Contact
     /// <summary>Free-form profile fields the integrator defines (string values).</summary>
     public Dictionary<string, string> CustomFields { get; set; } = [];
 
+    /// <summary>The sales owner (a user id or email, as the integrator's CRM names owners); trimmed, null when unassigned.</summary>
+    public string? Owner { get; set; }
+
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 

@@ -91,6 +91,9 @@ public sealed class WorkflowEventOutboxRow
     public long? InteractionId { get; set; }
     public string? Value { get; set; }
     public string? Previous { get; set; }
+
+    /// <summary>More of the event as JSON (a score crossing's threshold, scores and direction).</summary>
+    public string? Data { get; set; }
 }
 
 internal sealed class WorkflowEventOutboxRowConfiguration : IEntityTypeConfiguration<WorkflowEventOutboxRow>
