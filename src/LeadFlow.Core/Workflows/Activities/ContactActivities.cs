@@ -41,6 +41,7 @@ public sealed class AddTag : IActivity
     public async ValueTask<ActivityResult> ExecuteAsync(ActivityExecutionContext context)
     {
         var (changed, tags) = await _actions.ChangeTagsAsync(ContactRules.ContactIdOf(context), TagInputs.Of(Tag, Tags), add: true, context.CancellationToken);
+        context.RefreshContextValues();
         Added = [.. changed];
         ContactTags = [.. tags];
         return ActivityResult.Done();
@@ -70,6 +71,7 @@ public sealed class RemoveTag : IActivity
     public async ValueTask<ActivityResult> ExecuteAsync(ActivityExecutionContext context)
     {
         var (changed, tags) = await _actions.ChangeTagsAsync(ContactRules.ContactIdOf(context), TagInputs.Of(Tag, Tags), add: false, context.CancellationToken);
+        context.RefreshContextValues();
         Removed = [.. changed];
         ContactTags = [.. tags];
         return ActivityResult.Done();
@@ -108,6 +110,7 @@ public sealed class SetContactField : IActivity
             throw new ArgumentException("Set Contact Field needs a Field.");
         }
         var change = await _actions.SetFieldAsync(ContactRules.ContactIdOf(context), Field, Value, context.CancellationToken);
+        context.RefreshContextValues();
         Previous = change.Previous;
         Output = change.Value;
         context.JournalData["Field"] = change.Field;
@@ -156,6 +159,7 @@ public sealed class AssignOwner : IActivity
             owner = owners[position];
         }
         (Output, Previous) = await _actions.AssignOwnerAsync(contactId, owner!, OnlyIfUnassigned, context.CancellationToken);
+        context.RefreshContextValues();
         return ActivityResult.Done(Output);
     }
 }

@@ -92,6 +92,7 @@ public sealed class QualifyLead : IActivity
     public async ValueTask<ActivityResult> ExecuteAsync(ActivityExecutionContext context)
     {
         var result = await _rules.QualifyAsync(ContactRules.ContactIdOf(context), context.CancellationToken);
+        context.RefreshContextValues();
         (Status, Previous, Rule, Reasons) = (result.Status, result.Previous, result.Rule, [.. result.Reasons]);
         context.JournalData["Changed"] = result.Changed;
         var output = new Dictionary<string, object?>(StringComparer.Ordinal)
