@@ -97,6 +97,14 @@ internal sealed class ContactActions(IServiceScopeFactory scopes, WriteGate gate
         return (trimmed, previous);
     }
 
+    /// <summary>The contact's owner (null when unassigned); throws when the contact does not exist.</summary>
+    public async Task<string?> OwnerOfAsync(long contactId, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LeadFlowDbContext>();
+        return (await RequireContactAsync(db, contactId, ct)).Owner;
+    }
+
     /// <summary>The next position (0-based) of a round-robin rotation over <paramref name="count"/> owners.</summary>
     public async Task<int> NextInRotationAsync(string key, int count, CancellationToken ct)
     {

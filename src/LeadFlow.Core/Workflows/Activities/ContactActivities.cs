@@ -148,6 +148,11 @@ public sealed class AssignOwner : IActivity
     {
         var contactId = ContactRules.ContactIdOf(context);
         var owner = Owner?.Trim();
+        if (OnlyIfUnassigned && await _actions.OwnerOfAsync(contactId, context.CancellationToken) is { } current)
+        {
+            (Output, Previous) = (current, current);   // kept; the rotation does not advance
+            return ActivityResult.Done(Output);
+        }
         if (string.IsNullOrEmpty(owner))
         {
             var owners = Owners.Select(o => o?.Trim()).Where(o => !string.IsNullOrEmpty(o)).ToList();
