@@ -73,7 +73,7 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
     internal async Task RefreshWatchAsync(CancellationToken ct)
     {
         var now = Environment.TickCount64;
-        if (now - watch.LoadedAt < (long)ScoreThresholdWatch.RefreshInterval.TotalMilliseconds)
+        if (watch.LoadedAt is { } loaded && now - loaded < (long)ScoreThresholdWatch.RefreshInterval.TotalMilliseconds)
         {
             return;
         }

@@ -239,6 +239,25 @@ public sealed class LeadActivitiesTests : ScoringTest
     }
 
     [Fact]
+    public async Task Another_node_learns_the_thresholds_of_stored_triggers_and_bookmarks_from_the_database()
+    {
+        await _host.Definitions.SaveAsync(new WorkflowDefinition
+        {
+            Name = "up-40",
+            Activities = [Activity("crossed", "ScoreThresholdCrossed", ("Model", "Literal", TestRules.Model), ("Threshold", "Literal", "40"))],
+        }, publish: true, Ct);
+        var contactId = await UpsertContactAsync(new ContactChanges { Email = "ian@acme.test" });
+        var waiting = await RunAsync(contactId, [Activity("wait", "ScoreThresholdCrossed", ("Model", "Literal", TestRules.Model), ("Threshold", "Literal", "7.5"))], []);
+        Assert.Equal(WorkflowStatus.Suspended, waiting.Status);
+
+        await using var other = new WorkflowTestHost(Database);
+        var watch = other.Services.GetRequiredService<ScoreThresholdWatch>();
+        Assert.True(watch.IsEmpty);
+        await other.StartHostedServicesAsync();   // the outbox catch-up reads the stored thresholds
+        Assert.Equal([7.5, 40.0], watch.ThresholdsOf(TestRules.Model).Order());
+    }
+
+    [Fact]
     public async Task The_select_lists_name_tags_in_use_runnable_rule_files_and_scoring_models()
     {
         var contactId = await UpsertContactAsync(new ContactChanges { Email = "gil@acme.test", Tags = ["Beta", "alpha", " beta "] });

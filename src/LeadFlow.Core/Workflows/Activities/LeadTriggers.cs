@@ -85,7 +85,8 @@ public sealed class ScoreThresholdWatch
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<double, byte>> _byModel = new(StringComparer.OrdinalIgnoreCase);
 
-    internal long LoadedAt { get; set; } = long.MinValue;
+    /// <summary>When the stored thresholds were last read (<see cref="Environment.TickCount64"/>), null before the first time.</summary>
+    internal long? LoadedAt { get; set; }
 
     public void Watch(string model, double threshold) =>
         _byModel.GetOrAdd(model.Trim(), _ => new ConcurrentDictionary<double, byte>()).TryAdd(threshold, 0);
