@@ -145,6 +145,15 @@ public sealed class RuleSet
     /// </summary>
     public async ValueTask<IReadOnlyList<string>> RunAsync(
         string fileOrWorkflowName, ContactFacts contact, AccountFacts account, InteractionFacts? interaction, LeadFacts? lead,
+        CancellationToken ct = default) =>
+        (await RunRulesAsync(fileOrWorkflowName, contact, account, interaction, lead, ct).ConfigureAwait(false)).Select(m => m.Event).ToList();
+
+    /// <summary>
+    /// As <see cref="RunAsync"/>, with the matched top-level rules: each match's rule name and success event (the rule
+    /// name when it has none), in file order.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<RuleMatch>> RunRulesAsync(
+        string fileOrWorkflowName, ContactFacts contact, AccountFacts account, InteractionFacts? interaction, LeadFacts? lead,
         CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(fileOrWorkflowName);
@@ -176,17 +185,26 @@ public sealed class RuleSet
                 break;
         }
         var results = await ExecuteAsync(wf, inputs, ct).ConfigureAwait(false);
-        var events = new List<string>();
+        var matches = new List<RuleMatch>();
         for (var i = 0; i < results.Count; i++)
         {
             if (results[i].IsSuccess)
             {
                 var rule = RuleFor(wf, results, i);
-                events.Add(string.IsNullOrEmpty(rule.SuccessEvent) ? rule.Name : rule.SuccessEvent);
+                matches.Add(new RuleMatch(rule.Name, EventOf(rule)));
             }
         }
-        return events;
+        return matches;
     }
+
+    /// <summary>
+    /// The events a rule file's top-level rules can raise (<see cref="RunRulesAsync"/>'s <see cref="RuleMatch.Event"/>),
+    /// distinct, in file order; null when no file or workflow has that name.
+    /// </summary>
+    public IReadOnlyList<string>? SuccessEventsOf(string fileOrWorkflowName) =>
+        Find(fileOrWorkflowName) is { } wf ? wf.Rules.Select(EventOf).Distinct(StringComparer.Ordinal).ToList() : null;
+
+    private static string EventOf(CompiledRule rule) => string.IsNullOrEmpty(rule.SuccessEvent) ? rule.Name : rule.SuccessEvent;
 
     internal CompiledWorkflow? Find(string fileOrWorkflowName)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LeadFlow.Benchmarks;
 
@@ -70,7 +71,7 @@ internal static class IngestBenchmark
         var runs = command == "ingest" ? $" runs={options.Runs}" : "";
         Console.Out.WriteLine($"leadflow-bench {command}: events={options.Events} batch={options.Batch} contacts={options.Contacts}{runs} " +
             $"format={options.FormatName} concurrency={options.Concurrency} seed={options.Seed} cores={Environment.ProcessorCount} gc={(GCSettings.IsServerGC ? "server" : "workstation")} " +
-            $"runtime={Environment.Version} started={DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ}");
+            $"runtime={Environment.Version} contact-created-trigger={(options.ContactCreatedTrigger ? "yes" : "no")} started={DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ}");
     }
 
     private static async Task<RunResult> RunOnceAsync(BenchOptions options, int run, CancellationToken ct)
@@ -102,6 +103,14 @@ internal static class IngestBenchmark
             int gen0, gen1, gen2;
             try
             {
+                if (options.ContactCreatedTrigger)
+                {
+                    await server.Services.GetRequiredService<LeadFlow.Workflows.Definitions.WorkflowDefinitionService>().SaveAsync(new LeadFlow.Workflows.Model.WorkflowDefinition
+                    {
+                        Name = "bench-contact-created",
+                        Activities = [new LeadFlow.Workflows.Model.ActivityDefinition { ActivityId = "created", Type = "ContactCreated", Name = "created" }],
+                    }, publish: true, ct);
+                }
                 server.BatchLog.Drain();
                 using var process = Process.GetCurrentProcess();
                 var cpuBefore = process.TotalProcessorTime;
@@ -131,6 +140,11 @@ internal static class IngestBenchmark
             }
 
             // The database itself: every interaction and its inbox row, every contact once.
+            var outbox = RawSqliteBaseline.Count(server.DatabasePath, "workflow_event_outbox");
+            if (outbox != (options.ContactCreatedTrigger ? prepared.DistinctContacts : 0))
+            {
+                throw new InvalidOperationException($"The lead-event outbox holds {outbox} rows; expected one Contact Created row per new contact only with --contact-created.");
+            }
             var interactions = RawSqliteBaseline.Count(server.DatabasePath, "interactions");
             var inbox = RawSqliteBaseline.Count(server.DatabasePath, "inbox");
             var contacts = RawSqliteBaseline.Count(server.DatabasePath, "contacts");

@@ -29,6 +29,8 @@ internal static class BenchmarkMain
           --seed N          seed of the generated data set            (default 20261123)
           --data-root DIR   where the temporary data directories go   (default: the system temp directory)
           --keep            keep the data directories afterwards
+          --contact-created publish a workflow with a Contact Created trigger first (ingest only): every new contact
+                            also writes its lead-event outbox row, counted afterwards
 
         Example:
           dotnet run -c Release --project tests/LeadFlow.Benchmarks -- ingest --events 1000000 --batch 10000 --runs 3
@@ -101,6 +103,7 @@ internal sealed record BenchOptions
     public int Seed { get; init; } = 20261123;
     public string DataRoot { get; init; } = Path.GetTempPath();
     public bool Keep { get; init; }
+    public bool ContactCreatedTrigger { get; init; }
 
     public string FormatName => Format == BodyFormat.NdJson ? "ndjson" : "json";
 
@@ -120,6 +123,11 @@ internal sealed record BenchOptions
             if (arg == "--keep")
             {
                 options = options with { Keep = true };
+                continue;
+            }
+            if (arg == "--contact-created")
+            {
+                options = options with { ContactCreatedTrigger = true };
                 continue;
             }
             var value = inline ?? (i + 1 < args.Length ? args[++i] : throw new FormatException($"{arg} needs a value."));

@@ -27,6 +27,8 @@ public sealed class Contact
 
     /// <summary>The lifecycle stage (configured spelling); null until the first move, which means the configured initial stage.</summary>
     public string? Stage { get; set; }
+    /// <summary>The sales owner (a user id or email, as the integrator's CRM names owners); trimmed, null when unassigned.</summary>
+    public string? Owner { get; set; }
 
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }

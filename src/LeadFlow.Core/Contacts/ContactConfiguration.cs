@@ -24,6 +24,8 @@ internal sealed class ContactConfiguration : IEntityTypeConfiguration<Contact>
         builder.HasIndex(c => c.ExternalId).IsUnique();
         builder.HasIndex(c => c.UpdatedAt);
         builder.HasIndex(c => c.Stage);
+        builder.Property(c => c.Owner).HasMaxLength(ContactLimits.Owner);
+        builder.HasIndex(c => c.Owner);
         builder.HasMany(c => c.Accounts).WithOne().HasForeignKey(l => l.ContactId).OnDelete(DeleteBehavior.Cascade);
         builder.Navigation(c => c.Accounts).AutoInclude(false);
     }
@@ -36,6 +38,7 @@ public static class ContactLimits
     public const int ExternalId = 200;
     public const int Text = 200;
     public const int Code = 64;
+    public const int Owner = 254;
     public const int CustomFieldCount = 100;
     public const int CustomFieldKey = 64;
     public const int CustomFieldValue = 2000;

@@ -1,5 +1,7 @@
 using LeadFlow.Core.Accounts;
 using LeadFlow.Core.Processing;
+using LeadFlow.Core.Workflows;
+using LeadFlow.Core.Workflows.Activities;
 using LeadFlow.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -21,6 +23,12 @@ public sealed record ContactChanges
     public string? Phone { get; init; }
     public string? Country { get; init; }
     public IReadOnlyDictionary<string, string?>? CustomFields { get; init; }
+
+    /// <summary>The sales owner; an empty string unassigns.</summary>
+    public string? Owner { get; init; }
+
+    /// <summary>The contact's whole tag set (replaces the stored one; empty clears it). Null leaves the tags as they are.</summary>
+    public IReadOnlyList<string>? Tags { get; init; }
 
     /// <summary>Links the contact to the account with this domain (created when unknown).</summary>
     public string? AccountDomain { get; init; }
@@ -93,8 +101,20 @@ public sealed class UpsertContact(LeadFlowDbContext db, UpsertAccount accounts, 
             await LinkAsync(contact, account, now, ct);
         }
         await db.SaveChangesAsync(ct);
+        if (changes.Tags is { } tags)
+        {
+            var wanted = tags.Select(ContactTags.Normalize).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            var stored = created ? [] : await ContactTags.OfAsync(db, contact.Id, ct);
+            await ContactTags.RemoveAsync(db, contact.Id, stored.Where(t => !wanted.Contains(t)), ct);
+            await ContactTags.AddAsync(db, contact.Id, wanted, ct);
+        }
         // Graded and qualified again by the processor, with the change committed or not at all.
         db.ProfileChanges.Add(new ProfileChange { ContactId = contact.Id, EnqueuedAt = now });
+        if (created && await db.WorkflowTriggers.AnyAsync(t => t.EventName == ContactCreatedEvent.Name, ct))
+        {
+            // Dispatched by the workflows' outbox after the processor has handled the profile change above.
+            db.WorkflowEventOutbox.Add(new WorkflowEventOutboxRow { ContactId = contact.Id, EventName = ContactCreatedEvent.Name, Value = ContactCreatedEvent.Api });
+        }
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         return new UpsertContactResult(created ? UpsertOutcome.Created : UpsertOutcome.Updated, contact);
@@ -131,6 +151,7 @@ public sealed class UpsertContact(LeadFlowDbContext db, UpsertAccount accounts, 
         contact.Department = ProfileText.Merge(contact.Department, changes.Department);
         contact.Phone = ProfileText.Merge(contact.Phone, changes.Phone);
         contact.Country = ProfileText.Merge(contact.Country, changes.Country);
+        contact.Owner = ProfileText.Merge(contact.Owner, changes.Owner);
         if (changes.CustomFields is { } fields)
         {
             var merged = new Dictionary<string, string>(contact.CustomFields);

@@ -73,6 +73,7 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
         var pending = _byEmail.Values.Concat(_byExternalId.Values).Where(e => e.IsNew).Distinct()
             .OrderBy(e => e.Email, StringComparer.Ordinal).ThenBy(e => e.ExternalId, StringComparer.Ordinal).ToList();
         await InsertAsync(pending, ct);
+        await RecordCreatedAsync(pending.Where(e => e.Id != 0).Select(e => e.Id).ToList(), ct);
         var raced = pending.Where(e => e.Id == 0).ToList();
         if (raced.Count > 0 && await ResolveRacedAsync(raced, items, ct) is { Count: > 0 } racedErrors)
         {
@@ -216,6 +217,28 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
                 _byId[entry.Id] = entry;
                 Created++;
             }
+        }
+    }
+
+    /// <summary>
+    /// Records a Contact Created lead event for each contact this part inserted, in the request's transaction, one
+    /// statement per chunk, and only while a published workflow has a Contact Created trigger (otherwise the
+    /// statement inserts nothing). Dispatched by the workflows' outbox after the processor's next batch.
+    /// </summary>
+    private async Task RecordCreatedAsync(List<long> created, CancellationToken ct)
+    {
+        if (created.Count == 0)
+        {
+            return;
+        }
+        var sql = connection is Microsoft.Data.Sqlite.SqliteConnection
+            ? "INSERT INTO workflow_event_outbox (contact_id, event_name, value) SELECT value, @p1, @p2 FROM json_each(@p0) WHERE EXISTS (SELECT 1 FROM workflow_triggers WHERE event_name = @p1)"
+            : "INSERT INTO workflow_event_outbox (contact_id, event_name, value) SELECT value::bigint, @p1, @p2 FROM json_array_elements_text(@p0::json) WHERE EXISTS (SELECT 1 FROM workflow_triggers WHERE event_name = @p1)";
+        foreach (var chunk in created.Chunk(BulkSql.ChunkSize))
+        {
+            var json = BulkSql.Json(chunk, (w, id) => w.WriteNumberValue(id));
+            await using var command = BulkSql.Command(connection, tx, sql, json, Workflows.Activities.ContactCreatedEvent.Name, Workflows.Activities.ContactCreatedEvent.Ingestion);
+            await command.ExecuteNonQueryAsync(ct);
         }
     }
 

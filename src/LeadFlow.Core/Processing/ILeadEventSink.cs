@@ -13,6 +13,9 @@ public sealed record LeadEvent(long ContactId, string Name, long? InteractionId 
     public const string GradeChanged = "GradeChanged";
 }
 
+/// <summary>A contact's score in a model as the batch found it (<see cref="Previous"/>, as stored) and left it (<see cref="Score"/>, as of now).</summary>
+public readonly record struct ScoreChange(long ContactId, string Model, double Previous, double Score);
+
 /// <summary>
 /// Lead events out of the scoring processor, delivered at least once through an outbox: <see cref="RecordAsync"/>
 /// writes them inside the batch's transaction (so they exist exactly when the batch commits), and
@@ -22,6 +25,12 @@ public sealed record LeadEvent(long ContactId, string Name, long? InteractionId 
 public interface ILeadEventSink
 {
     Task RecordAsync(LeadFlowDbContext db, IReadOnlyList<LeadEvent> events, CancellationToken ct);
+
+    /// <summary>
+    /// The batch's score changes, inside its transaction; the sink records what it needs of them (the workflows' sink:
+    /// only crossings of thresholds that triggers or bookmarks listen for).
+    /// </summary>
+    Task RecordScoresAsync(LeadFlowDbContext db, IReadOnlyList<ScoreChange> changes, CancellationToken ct) => Task.CompletedTask;
 
     /// <summary>Delivers the outbox; must not throw for a failed delivery (the batch has committed).</summary>
     Task PublishAsync(CancellationToken ct);

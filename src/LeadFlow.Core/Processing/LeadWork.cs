@@ -41,12 +41,16 @@ internal sealed class ModelState
     private ScoreState? _state;
     private string? _loaded;
 
-    public ModelState(string loaded, long ledgerAfter)
+    public ModelState(string loaded, long ledgerAfter, double storedScore = 0)
     {
         _loaded = loaded;
         LedgerAfter = ledgerAfter;
         Stored = true;
+        StoredScore = storedScore;
     }
+
+    /// <summary>The score as stored before this batch (as of the batch that stored it).</summary>
+    public double StoredScore { get; }
 
     public ModelState(ScoreState state, long ledgerAfter)
     {

@@ -127,11 +127,16 @@ public sealed partial class ProcessInbox(
             {
                 await leadEvents!.RecordAsync(db, events, ct);
             }
+            if (leadEvents is not null && ScoreChanges(leads.Values) is { Count: > 0 } scoreChanges)
+            {
+                await leadEvents.RecordScoresAsync(db, scoreChanges, ct);
+            }
             await transaction.CommitAsync(ct);
             turn.Dispose();
-            if (events.Count > 0)
+            if (leadEvents is not null)
             {
-                await leadEvents!.PublishAsync(ct);
+                // Also what ingestion and the contacts API recorded (Contact Created) since the last batch.
+                await leadEvents.PublishAsync(ct);
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started);
@@ -147,7 +152,7 @@ public sealed partial class ProcessInbox(
     }
 
     /// <summary>The batch's lead events: each interaction in inbox order, then each contact's new qualification and grade.</summary>
-    private static List<LeadEvent> LeadEvents(IEnumerable<(long ContactId, long InteractionId)> interactions, IEnumerable<LeadWork> leads)
+    internal static List<LeadEvent> LeadEvents(IEnumerable<(long ContactId, long InteractionId)> interactions, IEnumerable<LeadWork> leads)
     {
         var events = interactions.Select(i => new LeadEvent(i.ContactId, LeadEvent.InteractionReceived, i.InteractionId)).ToList();
         foreach (var lead in leads.Where(l => l.Exists))
@@ -162,6 +167,24 @@ public sealed partial class ProcessInbox(
             }
         }
         return events;
+    }
+
+    /// <summary>Each contact's scores that the batch changed: stored before (0 without a stored state) and now.</summary>
+    internal static List<ScoreChange> ScoreChanges(IEnumerable<LeadWork> leads)
+    {
+        var changes = new List<ScoreChange>();
+        foreach (var lead in leads.Where(l => l.Exists))
+        {
+            foreach (var (model, score) in lead.ScoresNow)
+            {
+                var previous = lead.Scores.TryGetValue(model, out var state) && state.Stored ? state.StoredScore : 0.0;
+                if (previous != score)
+                {
+                    changes.Add(new ScoreChange(lead.ContactId, model, previous, score));
+                }
+            }
+        }
+        return changes;
     }
 
     internal static async Task EvaluateAsync(RuleSet ruleSet, int versionId, IReadOnlyCollection<LeadWork> leads, DateTime now, int parallelism, CancellationToken ct)

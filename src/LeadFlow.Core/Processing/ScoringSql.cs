@@ -86,7 +86,7 @@ internal sealed class ScoringSql
             """,
         ReadContacts = string.Format(CultureInfo.InvariantCulture, ContactColumns, "a.technologies") + " WHERE c.id IN (SELECT value FROM json_each(@p0))",
         ReadContactRange = string.Format(CultureInfo.InvariantCulture, ContactColumns, "a.technologies") + " WHERE c.id > @p0 AND c.id <= @p1 ORDER BY c.id",
-        ReadScores = "SELECT contact_id, model, state, ledger_after FROM contact_scores WHERE contact_id IN (SELECT value FROM json_each(@p0))",
+        ReadScores = "SELECT contact_id, model, state, ledger_after, score FROM contact_scores WHERE contact_id IN (SELECT value FROM json_each(@p0))",
         ReadGrades = "SELECT contact_id, grade, fit_points, rule_set_version_id FROM contact_grades WHERE contact_id IN (SELECT value FROM json_each(@p0))",
         ReadQualifications = "SELECT contact_id, status, status_since, recent FROM contact_qualifications WHERE contact_id IN (SELECT value FROM json_each(@p0))",
         ReadSalesFacts = "SELECT contact_id, facts FROM sales_facts WHERE contact_id IN (SELECT value FROM json_each(@p0))",
@@ -131,7 +131,7 @@ internal sealed class ScoringSql
             + " WHERE c.id IN (SELECT value::bigint FROM json_array_elements_text(@p0::json))",
         ReadContactRange = string.Format(CultureInfo.InvariantCulture, ContactColumns, "array_to_json(a.technologies)::text")
             + " WHERE c.id > @p0 AND c.id <= @p1 ORDER BY c.id",
-        ReadScores = "SELECT contact_id, model, state, ledger_after FROM contact_scores WHERE contact_id IN (SELECT value::bigint FROM json_array_elements_text(@p0::json))",
+        ReadScores = "SELECT contact_id, model, state, ledger_after, score FROM contact_scores WHERE contact_id IN (SELECT value::bigint FROM json_array_elements_text(@p0::json))",
         ReadGrades = "SELECT contact_id, grade, fit_points, rule_set_version_id FROM contact_grades WHERE contact_id IN (SELECT value::bigint FROM json_array_elements_text(@p0::json))",
         ReadQualifications = "SELECT contact_id, status, status_since, recent FROM contact_qualifications WHERE contact_id IN (SELECT value::bigint FROM json_array_elements_text(@p0::json))",
         ReadSalesFacts = "SELECT contact_id, facts FROM sales_facts WHERE contact_id IN (SELECT value::bigint FROM json_array_elements_text(@p0::json))",

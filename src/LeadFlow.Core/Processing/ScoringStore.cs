@@ -107,7 +107,7 @@ internal sealed class ScoringStore(DbConnection connection)
             {
                 while (await reader.ReadAsync(ct))
                 {
-                    leads[reader.GetInt64(0)].Scores[reader.GetString(1)] = new ModelState(reader.GetString(2), reader.GetInt64(3));
+                    leads[reader.GetInt64(0)].Scores[reader.GetString(1)] = new ModelState(reader.GetString(2), reader.GetInt64(3), reader.GetDouble(4));
                 }
             }
             await using (var command = Command(tx, Sql.ReadGrades, ids))

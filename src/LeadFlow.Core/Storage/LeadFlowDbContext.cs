@@ -21,6 +21,8 @@ public sealed class LeadFlowDbContext(DbContextOptions<LeadFlowDbContext> option
     public DbSet<Contact> Contacts => Set<Contact>();
     public DbSet<Account> Accounts => Set<Account>();
     public DbSet<ContactAccountLink> ContactAccounts => Set<ContactAccountLink>();
+    public DbSet<ContactTag> ContactTags => Set<ContactTag>();
+    public DbSet<OwnerRotation> OwnerRotations => Set<OwnerRotation>();
     public DbSet<Interaction> Interactions => Set<Interaction>();
     public DbSet<InboxEntry> Inbox => Set<InboxEntry>();
     public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();

@@ -8,7 +8,7 @@ namespace LeadFlow.Core.Workflows;
 
 /// <summary>
 /// <c>contact</c> in JavaScript and Liquid expressions: the correlated contact (correlation id = contact id) with its
-/// profile, custom fields, scores per model (as of the last processed batch, not decayed to now), grade,
+/// profile, custom fields, owner, tags (sorted, lower case), scores per model (as of the last processed batch, not decayed to now), grade,
 /// qualification status, lifecycle stage and latest consent per channel and purpose. Null when the correlation id is not a contact.
 /// </summary>
 internal sealed class ContactContextProvider(IServiceScopeFactory scopes, LeadFlow.Core.Lifecycle.LifecycleModel lifecycle) : IWorkflowContextProvider
@@ -28,6 +28,7 @@ internal sealed class ContactContextProvider(IServiceScopeFactory scopes, LeadFl
         {
             return NoContact;
         }
+        var tags = await Contacts.ContactTags.OfAsync(db, id, cancellationToken);
         var scores = await db.ContactScores.AsNoTracking().Where(s => s.ContactId == id).Select(s => new { s.Model, s.Score }).ToListAsync(cancellationToken);
         var grade = await db.ContactGrades.AsNoTracking().Where(g => g.ContactId == id).Select(g => new { g.Grade, g.FitPoints }).FirstOrDefaultAsync(cancellationToken);
         var qualification = await db.ContactQualifications.AsNoTracking().Where(q => q.ContactId == id).Select(q => new { q.Status, q.Rule }).FirstOrDefaultAsync(cancellationToken);
@@ -56,6 +57,8 @@ internal sealed class ContactContextProvider(IServiceScopeFactory scopes, LeadFl
             ["phone"] = contact.Phone,
             ["country"] = contact.Country,
             ["customFields"] = contact.CustomFields.ToDictionary(p => p.Key, p => (object?)p.Value, StringComparer.Ordinal),
+            ["owner"] = contact.Owner,
+            ["tags"] = tags.Cast<object?>().ToList(),
             ["scores"] = scores.ToDictionary(s => s.Model, s => (object?)s.Score, StringComparer.Ordinal),
             ["grade"] = grade?.Grade,
             ["fitPoints"] = grade?.FitPoints,

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using LeadFlow.Core.Lifecycle;
 using LeadFlow.Core.Processing;
 using LeadFlow.Core.Storage;
@@ -18,7 +20,7 @@ namespace LeadFlow.Core.Workflows;
 /// an Interaction Received trigger may start a second instance unless its definition is a singleton or once per contact.
 /// A failing dispatch is logged and its row removed: one broken workflow must not block every other contact's events.
 /// </summary>
-internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, WriteGate gate, WorkflowEngine engine, ILogger<WorkflowLeadEvents> log)
+internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, WriteGate gate, WorkflowEngine engine, ScoreThresholdWatch watch, ILogger<WorkflowLeadEvents> log)
     : ILeadEventSink, IHostedService
 {
     private const int Batch = 500;
@@ -32,6 +34,73 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
         db.ChangeTracker.Clear();
     }
 
+    /// <summary>Records the crossings of the thresholds in <see cref="ScoreThresholdWatch"/>, one outbox row each.</summary>
+    public async Task RecordScoresAsync(LeadFlowDbContext db, IReadOnlyList<ScoreChange> changes, CancellationToken ct)
+    {
+        if (watch.IsEmpty)
+        {
+            return;
+        }
+        var rows = new List<WorkflowEventOutboxRow>();
+        foreach (var change in changes)
+        {
+            foreach (var threshold in watch.ThresholdsOf(change.Model))
+            {
+                if (ScoreThresholdEvent.Crossing(threshold, change.Previous, change.Score) is { } direction)
+                {
+                    rows.Add(new WorkflowEventOutboxRow
+                    {
+                        ContactId = change.ContactId,
+                        EventName = ScoreThresholdEvent.Name,
+                        Data = JsonSerializer.Serialize(new ScoreCrossing(change.Model, threshold, change.Previous, change.Score, direction.ToString())),
+                    });
+                }
+            }
+        }
+        if (rows.Count > 0)
+        {
+            db.WorkflowEventOutbox.AddRange(rows);
+            await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
+        }
+    }
+
+    private sealed record ScoreCrossing(string Model, double Threshold, double Previous, double Score, string Direction);
+
+    /// <summary>
+    /// Adds the thresholds of the stored Score Threshold Crossed triggers and bookmarks to <see cref="ScoreThresholdWatch"/>
+    /// (one bookmark per distinct key is read), at most every <see cref="ScoreThresholdWatch.RefreshInterval"/>.
+    /// Called outside any write transaction.
+    /// </summary>
+    internal async Task RefreshWatchAsync(CancellationToken ct)
+    {
+        var now = Environment.TickCount64;
+        if (watch.LoadedAt is { } loaded && now - loaded < (long)ScoreThresholdWatch.RefreshInterval.TotalMilliseconds)
+        {
+            return;
+        }
+        watch.LoadedAt = now;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LeadFlowDbContext>();
+        var triggers = await db.WorkflowTriggers.AsNoTracking().Where(t => t.EventName == ScoreThresholdEvent.Name).Select(t => t.Data).ToListAsync(ct);
+        var payloads = triggers.Select(d => WorkflowStateSerializer.DeserializeValue<WorkflowTrigger>(d)?.Payload).ToList();
+        var firstIds = await db.WorkflowBookmarks.AsNoTracking().Where(b => b.EventName == ScoreThresholdEvent.Name)
+            .GroupBy(b => b.Hash).Select(g => g.Min(b => b.Id)).ToListAsync(ct);
+        foreach (var chunk in firstIds.Chunk(500))
+        {
+            var data = await db.WorkflowBookmarks.AsNoTracking().Where(b => chunk.Contains(b.Id)).Select(b => b.Data).ToListAsync(ct);
+            payloads.AddRange(data.Select(d => WorkflowStateSerializer.DeserializeValue<Bookmark>(d)?.Payload));
+        }
+        foreach (var payload in payloads)
+        {
+            if (InteractionEvent.Read(payload, "model") is { Length: > 0 } model
+                && double.TryParse(InteractionEvent.Read(payload, "threshold"), NumberStyles.Float, CultureInfo.InvariantCulture, out var threshold))
+            {
+                watch.Watch(model, threshold);
+            }
+        }
+    }
+
     public async Task PublishAsync(CancellationToken ct)
     {
         do
@@ -40,6 +109,14 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
             try
             {
                 Volatile.Write(ref _requested, 0);
+                try
+                {
+                    await RefreshWatchAsync(ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogRefreshFailed(ex);
+                }
                 while (await DispatchBatchAsync(ct) == Batch)
                 {
                 }
@@ -98,6 +175,8 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
                 LeadEvent.InteractionReceived => item.Type is null ? null : InteractionEvent.Create(item.ContactId, item.InteractionId ?? 0, item.Type, item.Url, item.Asset, item.Channel, item.Campaign, item.OccurredAt!.Value),
                 LeadEvent.Qualified => ContactEvents.Qualified(item.ContactId, item.Value, item.Previous),
                 LeadEvent.GradeChanged => ContactEvents.GradeChanged(item.ContactId, item.Value, item.Previous),
+                ContactCreatedEvent.Name => ContactCreatedEvent.Create(item.ContactId, item.Value),
+                ScoreThresholdEvent.Name => ReadCrossing(item.ContactId, item.Data),
                 _ => LifecycleEvents.FromOutbox(item.ContactId, item.EventName, item.Value, item.Previous, item.Data),
             };
             if (workflowEvent is null)
@@ -122,6 +201,11 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
         return pending.Count;
     }
 
+    private static WorkflowEvent? ReadCrossing(long contactId, string? data) =>
+        data is not null && JsonSerializer.Deserialize<ScoreCrossing>(data) is { } c && Enum.TryParse<CrossingDirection>(c.Direction, out var direction)
+            ? ScoreThresholdEvent.Create(contactId, c.Model, c.Threshold, c.Previous, c.Score, direction)
+            : null;
+
     /// <summary>On start: what a crash left in the outbox.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -139,6 +223,9 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Dispatching {EventName} of contact {ContactId} to workflows failed")]
     private partial void LogFailed(Exception exception, string eventName, long contactId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reading the score thresholds that workflows listen for failed; retried at the next publish")]
+    private partial void LogRefreshFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Dispatching the lead-event outbox on start failed; it is retried after the next scoring batch")]
     private partial void LogCatchUpFailed(Exception exception);

@@ -27,7 +27,14 @@ public static class WorkflowRegistration
         services.AddSingleton(provider => ActivityRegistry.CreateDefault().Add<InteractionReceived>().Add<WaitForInteraction>().Add<Qualified>().Add<GradeChanged>()
             .AddHttpActivities(provider)
             .Add(() => new SendEmail(provider.GetRequiredService<IServiceScopeFactory>()))
-            .Add<LifecycleStageChanged>().Add<SalesFeedbackReceived>().Add(() => new SetLifecycleStage(provider.GetRequiredService<IServiceScopeFactory>())));
+            .Add<LifecycleStageChanged>().Add<SalesFeedbackReceived>().Add(() => new SetLifecycleStage(provider.GetRequiredService<IServiceScopeFactory>()))
+            .AddLeadActivities(provider));
+        services.AddSingleton<ContactActions>();
+        services.AddSingleton<ContactRules>();
+        services.AddSingleton<ScoreThresholdWatch>();
+        services.AddSingleton<ISelectListProvider, TagsSelectList>();
+        services.AddSingleton<ISelectListProvider, RuleFilesSelectList>();
+        services.AddSingleton<ISelectListProvider, ScoringModelsSelectList>();
         services.AddSingleton<ContactContextProvider>();
         services.AddSingleton(WorkflowInstanceLocks.Create);
         services.AddSingleton(provider => new WorkflowEngineOptions
@@ -55,5 +62,16 @@ public static class WorkflowRegistration
         services.AddSingleton<WorkflowTimerTriggers>();
         services.AddHostedService<WorkflowTimerSetup>();
         return services;
+    }
+
+    /// <summary>The lead activities of issue 4 (tags, profile field, owner, rules, qualification, Contact Created, Score Threshold Crossed).</summary>
+    private static ActivityRegistry AddLeadActivities(this ActivityRegistry registry, IServiceProvider provider)
+    {
+        var actions = provider.GetRequiredService<ContactActions>();
+        var rules = provider.GetRequiredService<ContactRules>();
+        var watch = provider.GetRequiredService<ScoreThresholdWatch>();
+        return registry.Add(() => new AddTag(actions)).Add(() => new RemoveTag(actions)).Add(() => new SetContactField(actions))
+            .Add(() => new AssignOwner(actions)).Add(() => new RunRules(rules)).Add(() => new QualifyLead(rules))
+            .Add<ContactCreated>().Add(() => new ScoreThresholdCrossed(watch));
     }
 }

@@ -92,7 +92,7 @@ public sealed class WorkflowEventOutboxRow
     public string? Value { get; set; }
     public string? Previous { get; set; }
 
-    /// <summary>More event input as a JSON object (a stage change's reason and actor, a sales feedback's details).</summary>
+    /// <summary>More of the event as JSON: a stage change's reason and actor, a sales feedback's details, a score crossing's threshold, scores and direction.</summary>
     public string? Data { get; set; }
 }
 

@@ -239,6 +239,11 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("last_name");
 
+                    b.Property<string>("Owner")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)")
+                        .HasColumnName("owner");
+
                     b.Property<string>("Phone")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
@@ -265,6 +270,8 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
 
                     b.HasIndex("ExternalId")
                         .IsUnique();
+
+                    b.HasIndex("Owner");
 
                     b.HasIndex("Stage");
 
@@ -296,6 +303,40 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
                     b.HasIndex("AccountId");
 
                     b.ToTable("contact_accounts", (string)null);
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Contacts.ContactTag", b =>
+                {
+                    b.Property<long>("ContactId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("contact_id");
+
+                    b.Property<string>("Tag")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("tag");
+
+                    b.HasKey("ContactId", "Tag");
+
+                    b.HasIndex("Tag", "ContactId");
+
+                    b.ToTable("contact_tags", (string)null);
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Contacts.OwnerRotation", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("key");
+
+                    b.Property<long>("Counter")
+                        .HasColumnType("bigint")
+                        .HasColumnName("counter");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("owner_rotations", (string)null);
                 });
 
             modelBuilder.Entity("LeadFlow.Core.Crm.CrmDelivery", b =>
@@ -1637,6 +1678,15 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
 
                     b.HasOne("LeadFlow.Core.Contacts.Contact", null)
                         .WithMany("Accounts")
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Contacts.ContactTag", b =>
+                {
+                    b.HasOne("LeadFlow.Core.Contacts.Contact", null)
+                        .WithMany()
                         .HasForeignKey("ContactId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();

@@ -225,6 +225,11 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("last_name");
 
+                    b.Property<string>("Owner")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner");
+
                     b.Property<string>("Phone")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT")
@@ -251,6 +256,8 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
 
                     b.HasIndex("ExternalId")
                         .IsUnique();
+
+                    b.HasIndex("Owner");
 
                     b.HasIndex("Stage");
 
@@ -282,6 +289,40 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                     b.HasIndex("AccountId");
 
                     b.ToTable("contact_accounts", (string)null);
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Contacts.ContactTag", b =>
+                {
+                    b.Property<long>("ContactId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("contact_id");
+
+                    b.Property<string>("Tag")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tag");
+
+                    b.HasKey("ContactId", "Tag");
+
+                    b.HasIndex("Tag", "ContactId");
+
+                    b.ToTable("contact_tags", (string)null);
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Contacts.OwnerRotation", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<long>("Counter")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("counter");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("owner_rotations", (string)null);
                 });
 
             modelBuilder.Entity("LeadFlow.Core.Crm.CrmDelivery", b =>
@@ -1597,6 +1638,15 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
 
                     b.HasOne("LeadFlow.Core.Contacts.Contact", null)
                         .WithMany("Accounts")
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Contacts.ContactTag", b =>
+                {
+                    b.HasOne("LeadFlow.Core.Contacts.Contact", null)
+                        .WithMany()
                         .HasForeignKey("ContactId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();

@@ -85,7 +85,8 @@ internal static class ContactEndpoints
     private static async Task<Results<Ok<Page<ContactDto>>, ValidationProblem>> ListAsync(
         LeadFlowDbContext db, LifecycleModel lifecycle, CancellationToken ct,
         long? after = null, int? limit = null, string? email = null, string? country = null, string? seniority = null,
-        string? department = null, string? jobTitle = null, long? accountId = null, DateTime? updatedSince = null, string? q = null, string? stage = null)
+        string? department = null, string? jobTitle = null, long? accountId = null, DateTime? updatedSince = null, string? q = null, string? stage = null,
+        string? tag = null, string? owner = null)
     {
         var size = limit ?? DefaultPageSize;
         if (size is < 1 or > MaxPageSize)
@@ -109,6 +110,16 @@ internal static class ContactEndpoints
         if (!string.IsNullOrWhiteSpace(department)) query = query.Where(c => c.Department == department.Trim());
         if (!string.IsNullOrWhiteSpace(jobTitle)) query = query.Where(c => c.JobTitle != null && c.JobTitle.ToLower().Contains(jobTitle.Trim().ToLower()));
         if (accountId is { } account) query = query.Where(c => db.ContactAccounts.Any(l => l.ContactId == c.Id && l.AccountId == account));
+        if (tag is not null)
+        {
+            if (ContactTags.Check(tag) is { } problem)
+            {
+                return Problem.Invalid("tag", problem);
+            }
+            var wanted = ContactTags.Normalize(tag);
+            query = query.Where(c => db.ContactTags.Any(t => t.Tag == wanted && t.ContactId == c.Id));
+        }
+        if (!string.IsNullOrWhiteSpace(owner)) query = query.Where(c => c.Owner == owner.Trim());
         if (updatedSince is { } since) query = query.Where(c => c.UpdatedAt >= since.ToUniversalTime());
         if (!string.IsNullOrWhiteSpace(q))
         {
@@ -128,6 +139,8 @@ internal static class ContactEndpoints
         contacts.AsNoTracking().Select(c => new ContactDto(
             c.Id, c.Email, c.ExternalId, c.FirstName, c.LastName, c.JobTitle, c.Seniority, c.Department, c.Phone, c.Country,
             c.CustomFields,
+            c.Owner,
+            db.ContactTags.Where(t => t.ContactId == c.Id).OrderBy(t => t.Tag).Select(t => t.Tag).ToList(),
             db.ContactAccounts.Where(l => l.ContactId == c.Id)
                 .Join(db.Accounts, l => l.AccountId, a => a.Id, (l, a) => new ContactAccountDto(a.Id, a.Domain, a.Name, l.IsPrimary))
                 .ToList(),

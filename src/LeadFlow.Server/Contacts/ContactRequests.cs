@@ -41,6 +41,13 @@ public sealed record ContactUpsertRequest
 
     public Dictionary<string, string?>? CustomFields { get; init; }
 
+    /// <summary>The sales owner (user id or email); an empty string unassigns.</summary>
+    [MaxLength(ContactLimits.Owner)]
+    public string? Owner { get; init; }
+
+    /// <summary>The whole tag set (replaces the stored tags; [] clears them). Tags are trimmed and compared ignoring case.</summary>
+    public List<string>? Tags { get; init; }
+
     /// <summary>Links the contact to the account with this domain, creating the account when unknown.</summary>
     [MaxLength(253)]
     public string? AccountDomain { get; init; }
@@ -57,6 +64,8 @@ public sealed record ContactUpsertRequest
         Phone = Phone,
         Country = Country,
         CustomFields = CustomFields,
+        Owner = Owner,
+        Tags = Tags,
         AccountDomain = AccountDomain,
     };
 
@@ -75,6 +84,20 @@ public sealed record ContactUpsertRequest
         if (AccountDomain is { Length: > 0 } domain && Identity.NormalizeDomain(domain) is null)
         {
             errors["accountDomain"] = [$"'{domain}' is not a domain name."];
+        }
+        if (Tags is { } tags)
+        {
+            if (tags.Count > ContactTags.MaxPerContact)
+            {
+                errors["tags"] = [$"At most {ContactTags.MaxPerContact} tags."];
+            }
+            for (var i = 0; i < tags.Count; i++)
+            {
+                if (ContactTags.Check(tags[i]) is { } problem)
+                {
+                    errors[$"tags[{i}]"] = [problem];
+                }
+            }
         }
         if (CustomFields is { } fields)
         {
@@ -110,6 +133,8 @@ internal sealed record ContactDto(
     string? Phone,
     string? Country,
     IReadOnlyDictionary<string, string> CustomFields,
+    string? Owner,
+    IReadOnlyList<string> Tags,
     IReadOnlyList<ContactAccountDto> Accounts,
     string Stage,
     DateTime CreatedAt,

@@ -57,6 +57,12 @@ public sealed class ActivityExecutionContext
 
     public object? GetVariable(string name) => Execution.GetVariable(name);
 
+    /// <summary>
+    /// The host's context values (<c>contact</c>) are read once per burst; an activity that changed what they show (a
+    /// contact's tags, profile, owner, qualification) calls this so that later expressions in the burst read them again.
+    /// </summary>
+    public void RefreshContextValues() => Execution.ForgetHostValues();
+
     public void SetVariable(string name, object? value) => Execution.SetVariable(name, value);
 
     /// <summary>Opens a variable scope owned by this activity; when the branch it schedules completes, this activity runs again.</summary>

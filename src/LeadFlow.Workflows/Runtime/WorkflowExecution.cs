@@ -155,6 +155,16 @@ internal sealed class WorkflowExecution(WorkflowEngine engine, CompiledWorkflow 
         return _hostValues;
     }
 
+    /// <summary>
+    /// Forgets the host values (the contact) and the script sessions that hold them, so the next expression reads them
+    /// again (an activity changed them).
+    /// </summary>
+    public void ForgetHostValues()
+    {
+        _hostValues = null;
+        _scratch.Clear();
+    }
+
     public TimeProvider Time => Engine.Time;
 
     public T GetOrAddScratch<T>(Func<T> factory) where T : class

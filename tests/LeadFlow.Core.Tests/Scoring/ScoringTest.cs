@@ -34,7 +34,7 @@ public abstract class ScoringTest : IAsyncLifetime
 
     protected virtual string ScoringRules => TestRules.Scoring;
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         Rules.Dispose();
         await Database.DisposeAsync();

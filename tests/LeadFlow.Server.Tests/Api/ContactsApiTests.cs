@@ -124,6 +124,36 @@ public sealed class ContactsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Tags_and_owner_are_set_by_upsert_shown_by_get_and_filter_the_list()
+    {
+        var ada = await (await PutAsync("""{"email":"ada@example.com","owner":" rep@example.com ","tags":["VIP"," hot ","vip"]}"""))
+            .ExpectAsync(HttpStatusCode.Created);
+        var id = ada["id"]!.GetValue<long>();
+        Assert.Equal("rep@example.com", ada["owner"]!.GetValue<string>());
+        Assert.Equal(["hot", "vip"], ada["tags"]!.AsArray().Select(t => t!.GetValue<string>()));
+        await (await PutAsync("""{"email":"bob@example.com","tags":["cold"]}""")).ExpectAsync(HttpStatusCode.Created);
+
+        var untouched = await (await PutAsync("""{"jobTitle":"CTO"}""", $"/api/contacts/{id}")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(["hot", "vip"], untouched["tags"]!.AsArray().Select(t => t!.GetValue<string>()));
+        var replaced = await (await PutAsync("""{"tags":["Hot","new"],"owner":""}""", $"/api/contacts/{id}")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(["hot", "new"], replaced["tags"]!.AsArray().Select(t => t!.GetValue<string>()));
+        Assert.Null(replaced["owner"]);
+
+        var tagged = await (await _client.GetAsync("/api/contacts?tag=HOT", Ct)).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(["ada@example.com"], tagged["items"]!.AsArray().Select(c => c!["email"]!.GetValue<string>()));
+        var got = await (await _client.GetAsync($"/api/contacts/{id}", Ct)).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(["hot", "new"], got["tags"]!.AsArray().Select(t => t!.GetValue<string>()));
+        await (await PutAsync("""{"email":"bob@example.com","owner":"owner@example.com"}""")).ExpectAsync(HttpStatusCode.OK);
+        var owned = await (await _client.GetAsync("/api/contacts?owner=owner@example.com", Ct)).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(["bob@example.com"], owned["items"]!.AsArray().Select(c => c!["email"]!.GetValue<string>()));
+
+        await (await PutAsync($$"""{"email":"eve@example.com","tags":["ok","{{new string('x', 65)}}"]}""")).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        await (await PutAsync("""{"email":"eve@example.com","tags":["  "]}""")).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        await (await _client.GetAsync("/api/contacts?tag=%20", Ct)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Empty((await (await _client.GetAsync("/api/contacts?email=eve@example.com", Ct)).ExpectAsync(HttpStatusCode.OK))["items"]!.AsArray());
+    }
+
+    [Fact]
     public async Task An_oversized_body_is_413()
     {
         var huge = $$"""{"email":"a@example.com","firstName":"{{new string('x', 2 * 1024 * 1024)}}"}""";
