@@ -31,10 +31,11 @@ public sealed class TransferRunner(LeadFlowDbContext db, WriteGate gate, TimePro
         return await CompleteAsync(run.Id, ct);
     }
 
-    /// <summary>Completes the runs a crash left running.</summary>
-    public async Task<int> ResumeInterruptedAsync(CancellationToken ct)
+    /// <summary>Completes the runs a crash left running: all of them (at start), or those started before <paramref name="startedBefore"/>.</summary>
+    public async Task<int> ResumeInterruptedAsync(DateTime? startedBefore, CancellationToken ct)
     {
-        var interrupted = await db.TransferRuns.AsNoTracking().Where(r => r.Status == Running).Select(r => r.Id).ToListAsync(ct);
+        var interrupted = await db.TransferRuns.AsNoTracking().Where(r => r.Status == Running && (startedBefore == null || r.StartedAt < startedBefore))
+            .Select(r => r.Id).ToListAsync(ct);
         foreach (var id in interrupted)
         {
             await CompleteAsync(id, ct);

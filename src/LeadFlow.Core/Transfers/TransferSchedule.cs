@@ -50,6 +50,9 @@ public static class TransferCron
 [DisallowConcurrentExecution]
 public sealed partial class TransferScheduleJob(IServiceScopeFactory scopes, TimeProvider clock, ILogger<TransferScheduleJob> log) : IJob
 {
+    /// <summary>A run still running after this long was interrupted (a run is three statements in one transaction).</summary>
+    public static readonly TimeSpan StaleRun = TimeSpan.FromMinutes(15);
+
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         try
@@ -70,6 +73,8 @@ public sealed partial class TransferScheduleJob(IServiceScopeFactory scopes, Tim
         var gate = scope.ServiceProvider.GetRequiredService<WriteGate>();
         var runner = scope.ServiceProvider.GetRequiredService<TransferRunner>();
         var now = clock.GetUtcNow().UtcDateTime;
+        // Runs left running for long (a node died mid-run while this one kept going) are completed here.
+        await runner.ResumeInterruptedAsync(now - StaleRun, ct);
         var due = await db.Transfers.AsNoTracking().Where(t => !t.Paused && t.Schedule != null && t.NextRunAt != null && t.NextRunAt <= now)
             .Select(t => new { t.Id, t.Schedule, t.TimeZone, t.NextRunAt }).ToListAsync(ct);
         var started = 0;
@@ -105,13 +110,19 @@ internal sealed partial class TransferScheduleSetup([FromKeyedServices(WorkflowT
         {
             return;
         }
-        await using (var scope = scopes.CreateAsyncScope())
+        try
         {
-            var resumed = await scope.ServiceProvider.GetRequiredService<TransferRunner>().ResumeInterruptedAsync(cancellationToken);
+            await using var scope = scopes.CreateAsyncScope();
+            var resumed = await scope.ServiceProvider.GetRequiredService<TransferRunner>().ResumeInterruptedAsync(null, cancellationToken);
             if (resumed > 0)
             {
                 LogResumed(resumed);
             }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The database may be down at start (health reports it); the job completes stale runs once it is back.
+            LogResumeFailed(ex);
         }
         var job = JobBuilder.Create<TransferScheduleJob>().WithIdentity("transfer-schedules", "leadflow").Build();
         var trigger = TriggerBuilder.Create().WithIdentity("transfer-schedules", "leadflow").StartNow()
@@ -121,6 +132,9 @@ internal sealed partial class TransferScheduleSetup([FromKeyedServices(WorkflowT
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Completing interrupted transfer runs at start failed; the schedule job retries runs that stay interrupted")]
+    private partial void LogResumeFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Completed {Count} transfer runs that a stop had interrupted")]
     private partial void LogResumed(int count);

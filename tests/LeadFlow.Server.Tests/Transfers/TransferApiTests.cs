@@ -106,7 +106,7 @@ public sealed class TransferApiTests : IAsyncLifetime
         });
         await using (var scope = _app.Factory.Services.CreateAsyncScope())
         {
-            Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<TransferRunner>().ResumeInterruptedAsync(Ct));
+            Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<TransferRunner>().ResumeInterruptedAsync(null, Ct));
         }
 
         var run = await (await _admin.GetAsync($"/api/transfers/runs/{interrupted}", Ct)).ExpectAsync(HttpStatusCode.OK);
