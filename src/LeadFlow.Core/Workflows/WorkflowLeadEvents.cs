@@ -120,7 +120,7 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
         var ids = pending.Select(p => p.Id).ToList();
         using (await gate.EnterAsync(ct))
         {
-            await db.WorkflowEventOutbox.Where(o => ids.Contains(o.Id)).ExecuteDeleteAsync(ct);
+            await db.WorkflowEventOutbox.Where(o => EF.Parameter(ids).Contains(o.Id)).ExecuteDeleteAsync(ct);
         }
         return pending.Count;
     }
@@ -152,16 +152,17 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
                 names.Add(name);
                 contacts.Add(contactId.ToString(CultureInfo.InvariantCulture));
             }
+            // One JSON parameter each: EF 10 would otherwise bind one parameter per contact, and SQLite looks names up in a list.
             var nameList = names.ToList();
             var contactList = contacts.ToList();
             var listeners = new Listeners();
-            foreach (var t in await db.WorkflowTriggers.AsNoTracking().Where(r => nameList.Contains(r.EventName))
+            foreach (var t in await db.WorkflowTriggers.AsNoTracking().Where(r => EF.Parameter(nameList).Contains(r.EventName))
                          .Select(r => new { r.EventName, r.Hash }).Distinct().ToListAsync(ct))
             {
                 listeners._triggers.Add((t.EventName, t.Hash));
             }
             foreach (var b in await db.WorkflowBookmarks.AsNoTracking()
-                         .Where(r => nameList.Contains(r.EventName) && r.CorrelationId != null && contactList.Contains(r.CorrelationId))
+                         .Where(r => EF.Parameter(nameList).Contains(r.EventName) && r.CorrelationId != null && EF.Parameter(contactList).Contains(r.CorrelationId))
                          .Select(r => new { r.EventName, r.Hash, r.CorrelationId }).Distinct().ToListAsync(ct))
             {
                 listeners._bookmarks.Add((b.EventName, b.Hash, b.CorrelationId!));
