@@ -107,13 +107,13 @@ internal static class ScoringBenchmark
             throw new InvalidOperationException($"{processed} interactions processed and {left} left in the inbox; expected {options.Events} and 0.");
         }
         Report.Header("run", "interactions", "contacts", "batch", "interactions/s", "batch p50 ms", "read p50 ms", "evaluate p50 ms", "write p50 ms",
-            "read %", "evaluate %", "write %", "ledger rows", "contacts scored", "CPU of 2 cores", "load");
+            "read %", "evaluate %", "write %", "ledger rows", "contacts scored", "CPU of 2 cores", "CPU µs / interaction", "load");
         var total = batches.Sum(b => b.Elapsed.TotalMilliseconds);
         Report.Row(Report.I(run), Report.I(options.Events), Report.I(options.Contacts), Report.I(options.Batch), Report.F(processed / wall.TotalSeconds, 0),
             P50(batches, b => b.Elapsed), P50(batches, b => b.ReadTime), P50(batches, b => b.EvaluateTime), P50(batches, b => b.WriteTime),
             Report.F(100 * batches.Sum(b => b.ReadTime.TotalMilliseconds) / total, 0), Report.F(100 * batches.Sum(b => b.EvaluateTime.TotalMilliseconds) / total, 0),
             Report.F(100 * batches.Sum(b => b.WriteTime.TotalMilliseconds) / total, 0),
-            Report.I(ledger), Report.I(scored), Report.F(100 * cpu / (wall.TotalSeconds * Environment.ProcessorCount), 0) + "%", Load());
+            Report.I(ledger), Report.I(scored), Report.F(100 * cpu / (wall.TotalSeconds * Environment.ProcessorCount), 0) + "%", Report.F(cpu * 1e6 / processed, 1), Load());
     }
 
     private static async Task ScoredAsync(BenchOptions options, string rules, string root, int run, CancellationToken ct)
@@ -190,11 +190,11 @@ internal static class ScoringBenchmark
         {
             throw new InvalidOperationException($"Rescored {done.ContactsDone} contacts and {done.InteractionsDone} interactions, {graded} graded; expected {options.Contacts} and {options.Contacts * perContact}.");
         }
-        Report.Header("run", "contacts", "interactions", "wall s", "contacts/s", "interactions/s", "read s", "evaluate s", "write s", "ledger rows", "CPU of 2 cores", "database MB", "load");
+        Report.Header("run", "contacts", "interactions", "wall s", "contacts/s", "interactions/s", "read s", "evaluate s", "write s", "ledger rows", "CPU of 2 cores", "CPU µs / interaction", "database MB", "load");
         Report.Row(Report.I(run), Report.I(done.ContactsDone), Report.I(done.InteractionsDone), Report.F(wall.TotalSeconds, 1),
             Report.F(done.ContactsDone / wall.TotalSeconds, 0), Report.F(done.InteractionsDone / wall.TotalSeconds, 0),
             Report.F(done.ReadTime.TotalSeconds, 1), Report.F(done.EvaluateTime.TotalSeconds, 1), Report.F(done.WriteTime.TotalSeconds, 1),
-            Report.I(ledger), Report.F(100 * cpu / (wall.TotalSeconds * Environment.ProcessorCount), 0) + "%",
+            Report.I(ledger), Report.F(100 * cpu / (wall.TotalSeconds * Environment.ProcessorCount), 0) + "%", Report.F(cpu * 1e6 / done.InteractionsDone, 1),
             Report.F(Directory.EnumerateFiles(data).Sum(f => new FileInfo(f).Length) / 1048576.0, 0), Load());
     }
 

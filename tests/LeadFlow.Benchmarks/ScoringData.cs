@@ -62,7 +62,10 @@ internal static class ScoringData
     /// <summary>
     /// <paramref name="count"/> interactions. <paramref name="perContact"/> &gt; 0: that many per contact, in contact
     /// order (a history to rescore); otherwise spread over the contacts in arrival order, each with an inbox row.
-    /// Occurred-at times run over the 90 days before <paramref name="now"/> in id order.
+    /// Occurred-at times run over the 90 days before <paramref name="now"/> in id order. <c>event_hash</c> (the
+    /// idempotency index's key, see <c>EventKey</c>) gets 2^56 + i: stored in 8 bytes like the real hash, so rows are as
+    /// large as ingested ones. Scoring never reads or writes that index; the values grow with i so that 20M rows go in
+    /// without the random index inserts that would make the generation itself slow.
     /// </summary>
     public static TimeSpan Interactions(string databasePath, int count, int contacts, int perContact, bool inbox, DateTime now)
     {
@@ -73,8 +76,8 @@ internal static class ScoringData
         Execute(connection, tx, $$"""
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < @count),
             g AS (SELECT i, {{contactOf}} AS c, i % 100 AS k, (i / 7) % 12 AS p FROM n)
-            INSERT INTO interactions (source, event_id, contact_id, type, channel, campaign, asset, url, occurred_at, received_at, properties)
-            SELECT 'bench', printf('e%010d', i), c,
+            INSERT INTO interactions (source, event_id, event_hash, contact_id, type, channel, campaign, asset, url, occurred_at, received_at, properties)
+            SELECT 'bench', printf('e%010d', i), 72057594037927936 + i, c,
                    CASE WHEN k < 50 THEN 'page_view' WHEN k < 62 THEN 'email_open' WHEN k < 74 THEN 'email_click' WHEN k < 84 THEN 'download'
                         WHEN k < 92 THEN 'form_submit' WHEN k < 97 THEN 'webinar_attended' WHEN k < 99 THEN 'search' ELSE 'unsubscribe' END,
                    CASE WHEN k < 50 THEN 'web' WHEN k < 74 THEN 'email' ELSE 'web' END,

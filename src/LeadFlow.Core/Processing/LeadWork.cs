@@ -15,6 +15,9 @@ internal sealed class PendingInteraction(long interactionId, InteractionFacts fa
 
     public long InteractionId { get; } = interactionId;
 
+    /// <summary>The interaction's type, without parsing its properties.</summary>
+    public string Type => _facts.Type;
+
     public InteractionFacts Facts
     {
         get

@@ -122,7 +122,7 @@ public sealed partial class ProcessInbox(
             {
                 return null;
             }
-            var events = leadEvents is null ? [] : LeadEvents(inbox.Select(r => (r.ContactId, r.Interaction.InteractionId)), leads.Values);
+            var events = leadEvents is null ? [] : LeadEvents(inbox.Select(r => (r.ContactId, r.Interaction.InteractionId, (string?)r.Interaction.Type)), leads.Values);
             if (events.Count > 0)
             {
                 await leadEvents!.RecordAsync(db, events, ct);
@@ -152,9 +152,9 @@ public sealed partial class ProcessInbox(
     }
 
     /// <summary>The batch's lead events: each interaction in inbox order, then each contact's new qualification and grade.</summary>
-    internal static List<LeadEvent> LeadEvents(IEnumerable<(long ContactId, long InteractionId)> interactions, IEnumerable<LeadWork> leads)
+    internal static List<LeadEvent> LeadEvents(IEnumerable<(long ContactId, long InteractionId, string? Type)> interactions, IEnumerable<LeadWork> leads)
     {
-        var events = interactions.Select(i => new LeadEvent(i.ContactId, LeadEvent.InteractionReceived, i.InteractionId)).ToList();
+        var events = interactions.Select(i => new LeadEvent(i.ContactId, LeadEvent.InteractionReceived, i.InteractionId, InteractionType: i.Type)).ToList();
         foreach (var lead in leads.Where(l => l.Exists))
         {
             if (lead.Qualification is { } qualification && LeadEvaluator.StatusName(qualification.Status) is var status && status != (lead.QualificationStatus ?? "not_qualified"))

@@ -20,6 +20,22 @@ namespace LeadFlow.Core.Workflows;
 /// an Interaction Received trigger may start a second instance unless its definition is a singleton or once per contact.
 /// A failing dispatch is logged and its row removed: one broken workflow must not block every other contact's events.
 /// </summary>
+/// <remarks>
+/// Events no workflow can receive are left out, since a scoring batch of thousands of interactions would otherwise
+/// cost thousands of outbox rows and four trigger/bookmark lookups each. An event can be received when a published
+/// trigger listens for its name and one of its hashes, or a bookmark waits for them with the event's contact as its
+/// correlation id (<see cref="Listeners"/>). Two places skip:
+/// <list type="bullet">
+/// <item>Recording, on SQLite only, when the outbox is empty: the batch's transaction holds the write lock, so a
+/// workflow published or a bookmark created after this check commits after the batch, and events committed later
+/// are checked again. With undelivered events in the outbox everything is recorded (delivering them may start
+/// workflows that wait for these). On PostgreSQL a publish can commit between the check and the batch's commit, so
+/// everything is recorded.</item>
+/// <item>Dispatching, on both providers: the listeners are read after the outbox rows, so every row was committed
+/// before that read, and read again after any dispatch that started or resumed a workflow (it may have created
+/// bookmarks for the next rows).</item>
+/// </list>
+/// </remarks>
 internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, WriteGate gate, WorkflowEngine engine, ScoreThresholdWatch watch, ILogger<WorkflowLeadEvents> log)
     : ILeadEventSink, IHostedService
 {
@@ -29,6 +45,15 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
 
     public async Task RecordAsync(LeadFlowDbContext db, IReadOnlyList<LeadEvent> events, CancellationToken ct)
     {
+        if (db.IsSqlite && events.Count > 0 && !await db.WorkflowEventOutbox.AnyAsync(ct))
+        {
+            var listeners = await Listeners.ReadAsync(db, events.Select(e => (e.Name, e.ContactId)), ct);
+            events = events.Where(e => listeners.CanReceive(e.Name, e.ContactId, Hashes(e.Name, e.InteractionType, e.Value, e.InteractionId is not null))).ToList();
+            if (events.Count == 0)
+            {
+                return;
+            }
+        }
         db.WorkflowEventOutbox.AddRange(events.Select(e => new WorkflowEventOutboxRow { ContactId = e.ContactId, EventName = e.Name, InteractionId = e.InteractionId, Value = e.Value, Previous = e.Previous }));
         await db.SaveChangesAsync(ct);
         db.ChangeTracker.Clear();
@@ -167,8 +192,14 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
         {
             return 0;
         }
+        Listeners? listeners = null;
         foreach (var item in pending)
         {
+            listeners ??= await Listeners.ReadAsync(db, pending.Select(p => (p.EventName, p.ContactId)), ct);
+            if (!listeners.CanReceive(item.EventName, item.ContactId, Hashes(item.EventName, item.Type, item.Value, item.InteractionId is not null)))
+            {
+                continue;
+            }
             WorkflowEvent? workflowEvent = item.EventName switch
             {
                 // Null when the interaction was erased meanwhile.
@@ -185,7 +216,10 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
             }
             try
             {
-                await engine.DispatchAsync(workflowEvent, ct);
+                if ((await engine.DispatchAsync(workflowEvent, ct)).Count > 0)
+                {
+                    listeners = null;   // a workflow ran: it may wait for the next rows now
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -196,7 +230,7 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
         var ids = pending.Select(p => p.Id).ToList();
         using (await gate.EnterAsync(ct))
         {
-            await db.WorkflowEventOutbox.Where(o => ids.Contains(o.Id)).ExecuteDeleteAsync(ct);
+            await db.WorkflowEventOutbox.Where(o => EF.Parameter(ids).Contains(o.Id)).ExecuteDeleteAsync(ct);
         }
         return pending.Count;
     }
@@ -205,6 +239,69 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
         data is not null && JsonSerializer.Deserialize<ScoreCrossing>(data) is { } c && Enum.TryParse<CrossingDirection>(c.Direction, out var direction)
             ? ScoreThresholdEvent.Create(contactId, c.Model, c.Threshold, c.Previous, c.Score, direction)
             : null;
+    /// <summary>
+    /// The hashes a lead event is dispatched with (<see cref="InteractionEvent.Create"/>, <see cref="ContactEvents"/>);
+    /// null when they are not known (an interaction event without its type), so that it is always kept.
+    /// </summary>
+    private static string[]? Hashes(string name, string? interactionType, string? value, bool isInteraction) => name switch
+    {
+        LeadEvent.InteractionReceived => isInteraction && interactionType is not null ? [InteractionEvent.TypeHash(interactionType), EventFilter.Any] : null,
+        LeadEvent.Qualified => [ContactEvents.Hash("Status", value), EventFilter.Any],
+        LeadEvent.GradeChanged => [ContactEvents.Hash("Grade", value), EventFilter.Any],
+        _ => null,
+    };
+
+    /// <summary>What can receive a set of lead events: the triggers for their names and the bookmarks of their contacts.</summary>
+    private sealed class Listeners
+    {
+        private readonly HashSet<(string Name, string Hash)> _triggers = [];
+        private readonly HashSet<(string Name, string Hash, string Correlation)> _bookmarks = [];
+
+        public static async Task<Listeners> ReadAsync(LeadFlowDbContext db, IEnumerable<(string Name, long ContactId)> events, CancellationToken ct)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            var contacts = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (name, contactId) in events)
+            {
+                names.Add(name);
+                contacts.Add(contactId.ToString(CultureInfo.InvariantCulture));
+            }
+            // One JSON parameter each: EF 10 would otherwise bind one parameter per contact, and SQLite looks names up in a list.
+            var nameList = names.ToList();
+            var contactList = contacts.ToList();
+            var listeners = new Listeners();
+            foreach (var t in await db.WorkflowTriggers.AsNoTracking().Where(r => EF.Parameter(nameList).Contains(r.EventName))
+                         .Select(r => new { r.EventName, r.Hash }).Distinct().ToListAsync(ct))
+            {
+                listeners._triggers.Add((t.EventName, t.Hash));
+            }
+            foreach (var b in await db.WorkflowBookmarks.AsNoTracking()
+                         .Where(r => EF.Parameter(nameList).Contains(r.EventName) && r.CorrelationId != null && EF.Parameter(contactList).Contains(r.CorrelationId))
+                         .Select(r => new { r.EventName, r.Hash, r.CorrelationId }).Distinct().ToListAsync(ct))
+            {
+                listeners._bookmarks.Add((b.EventName, b.Hash, b.CorrelationId!));
+            }
+            return listeners;
+        }
+
+        /// <summary>False only when nothing listens for any of <paramref name="hashes"/>; true when they are not known.</summary>
+        public bool CanReceive(string name, long contactId, string[]? hashes)
+        {
+            if (hashes is null)
+            {
+                return true;
+            }
+            var contact = contactId.ToString(CultureInfo.InvariantCulture);
+            foreach (var hash in hashes)
+            {
+                if (_triggers.Contains((name, hash)) || _bookmarks.Contains((name, hash, contact)))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
 
     /// <summary>On start: what a crash left in the outbox.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)

@@ -51,6 +51,136 @@ public sealed class LeadEventOutboxTests : DatabaseTest
         Assert.Equal(0, await check.WorkflowEventOutbox.CountAsync(Ct));
     }
 
+    [Fact]
+    public async Task Recording_leaves_out_events_no_trigger_or_waiting_bookmark_can_receive_and_keeps_those_one_can()
+    {
+        await using var host = new WorkflowTestHost(Database);
+        await host.Services.GetRequiredService<WorkflowFiles>().ImportAsync(Path.Combine(RepositoryRoot(), "workflows"), Ct);
+        var sink = host.Services.GetRequiredService<ILeadEventSink>();
+        var (ada, click) = await ContactWithInteractionAsync("ada@acme.com", "email_click");
+        var (bob, bobClick) = await ContactWithInteractionAsync("bob@acme.com", "email_click");
+
+        // Only the 'welcome' signal starts a workflow: nothing can receive a click yet.
+        await RecordAsync(sink, [Interaction(ada, click, "email_click")]);
+        Assert.Empty(await OutboxAsync());
+
+        // A welcome instance for Ada now waits for her email_click (a bookmark created later sees later events).
+        var instanceId = Assert.Single(await host.Engine.DispatchAsync(WorkflowEvent.Signal("welcome", null, Id(ada)), Ct)).InstanceId!;
+        await RecordAsync(sink, [Interaction(ada, click, "page_view"), Interaction(bob, bobClick, "email_click"), Interaction(ada, click, "email_click")]);
+        var kept = Assert.Single(await OutboxAsync());
+        Assert.Equal((ada, click), (kept.ContactId, kept.InteractionId!.Value));
+
+        await sink.PublishAsync(Ct);
+        Assert.Equal(WorkflowStatus.Finished, (await host.Instances.FindAsync(instanceId, Ct))!.Status);
+        Assert.Empty(await OutboxAsync());
+    }
+
+    [Fact]
+    public async Task Recording_keeps_every_event_while_older_events_are_undelivered_or_of_unknown_type()
+    {
+        await using var host = new WorkflowTestHost(Database);
+        var sink = host.Services.GetRequiredService<ILeadEventSink>();
+        var (ada, click) = await ContactWithInteractionAsync("ada@acme.com", "email_click");
+
+        // No type: the sink cannot tell who listens, so it keeps the event.
+        await RecordAsync(sink, [new LeadEvent(ada, LeadEvent.InteractionReceived, click)]);
+        Assert.Single(await OutboxAsync());
+
+        // Undelivered events ahead: their delivery could start workflows that wait for these, so nothing is left out.
+        await RecordAsync(sink, [Interaction(ada, click, "page_view"), new LeadEvent(ada, LeadEvent.Qualified, Value: "mql", Previous: "not_qualified")]);
+        Assert.Equal(3, (await OutboxAsync()).Count);
+    }
+
+    [Fact]
+    public async Task Dispatch_reads_the_listeners_again_after_a_workflow_ran_so_the_next_events_reach_its_new_bookmark()
+    {
+        var directory = Directory.CreateTempSubdirectory("leadflow-outbox-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory.FullName, "nurture.json"), QualifiedThenClick, Ct);
+            await using var host = new WorkflowTestHost(Database);
+            await host.Services.GetRequiredService<WorkflowFiles>().ImportAsync(directory.FullName, Ct);
+            var (ada, click) = await ContactWithInteractionAsync("ada@acme.com", "email_click");
+
+            // As PostgreSQL records them (no skip when recording): the qualification, then a click, in one dispatch batch.
+            await using (var db = Database.NewContext())
+            {
+                db.WorkflowEventOutbox.Add(new WorkflowEventOutboxRow { ContactId = ada, EventName = LeadEvent.Qualified, Value = "mql", Previous = "not_qualified" });
+                db.WorkflowEventOutbox.Add(new WorkflowEventOutboxRow { ContactId = ada, EventName = LeadEvent.InteractionReceived, InteractionId = click });
+                await db.SaveChangesAsync(Ct);
+            }
+            await host.Services.GetRequiredService<ILeadEventSink>().PublishAsync(Ct);
+
+            await using var check = Database.NewContext();
+            var instanceId = Assert.Single(await check.WorkflowInstances.Select(i => i.Id).ToListAsync(Ct));
+            Assert.Equal(WorkflowStatus.Finished, (await host.Instances.FindAsync(instanceId, Ct))!.Status);
+            Assert.Equal("engaged", (await host.Journal.ListAsync(instanceId, 0, 100, Ct))[^1].ActivityId);
+            Assert.Empty(await OutboxAsync());
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private const string QualifiedThenClick = """
+        {
+          "definitionId": "nurture", "name": "nurture", "displayName": "Nurture", "isSingleton": false,
+          "persistenceBehavior": "WorkflowBurst", "variables": {}, "customAttributes": {},
+          "activities": [
+            { "activityId": "qualified", "type": "Qualified", "name": "qualified",
+              "properties": [ { "name": "Status", "syntax": "Literal", "expressions": { "Literal": "" } } ] },
+            { "activityId": "wait-click", "type": "WaitForInteraction", "name": "waitClick",
+              "properties": [
+                { "name": "InteractionType", "syntax": "Literal", "expressions": { "Literal": "email_click" } },
+                { "name": "Pattern", "syntax": "Literal", "expressions": { "Literal": "" } },
+                { "name": "Timeout", "syntax": "Literal", "expressions": { "Literal": "3.00:00:00" } } ] },
+            { "activityId": "engaged", "type": "WriteLog", "name": "engaged",
+              "properties": [ { "name": "Message", "syntax": "Literal", "expressions": { "Literal": "clicked" } } ] },
+            { "activityId": "quiet", "type": "WriteLog", "name": "quiet",
+              "properties": [ { "name": "Message", "syntax": "Literal", "expressions": { "Literal": "no click" } } ] }
+          ],
+          "connections": [
+            { "sourceActivityId": "qualified", "targetActivityId": "wait-click", "outcome": "Done" },
+            { "sourceActivityId": "wait-click", "targetActivityId": "engaged", "outcome": "Received" },
+            { "sourceActivityId": "wait-click", "targetActivityId": "quiet", "outcome": "Timed Out" }
+          ]
+        }
+        """;
+
+    private static LeadEvent Interaction(long contactId, long interactionId, string type) =>
+        new(contactId, LeadEvent.InteractionReceived, interactionId, InteractionType: type);
+
+    private static string Id(long contactId) => contactId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>As the processor does: inside a transaction that has already written.</summary>
+    private async Task RecordAsync(ILeadEventSink sink, IReadOnlyList<LeadEvent> events)
+    {
+        await using var db = Database.NewContext();
+        await using var transaction = await db.Database.BeginTransactionAsync(Ct);
+        await db.Database.ExecuteSqlRawAsync("UPDATE scoring_revisions SET revision = revision + 1 WHERE id = 1", Ct);
+        await sink.RecordAsync(db, events, Ct);
+        await transaction.CommitAsync(Ct);
+    }
+
+    private async Task<List<WorkflowEventOutboxRow>> OutboxAsync()
+    {
+        await using var db = Database.NewContext();
+        return await db.WorkflowEventOutbox.AsNoTracking().OrderBy(o => o.Id).ToListAsync(Ct);
+    }
+
+    private async Task<(long Contact, long Interaction)> ContactWithInteractionAsync(string email, string type)
+    {
+        await using var db = Database.NewContext();
+        var contact = new Contact { Email = email, CreatedAt = Now, UpdatedAt = Now };
+        db.Contacts.Add(contact);
+        await db.SaveChangesAsync(Ct);
+        var interaction = new Interaction { Source = "test", EventId = email, ContactId = contact.Id, Type = type, Url = "https://acme.example/welcome", OccurredAt = Now, ReceivedAt = Now };
+        db.Interactions.Add(interaction);
+        await db.SaveChangesAsync(Ct);
+        return (contact.Id, interaction.Id);
+    }
+
     private DateTime Now => Database.Clock.GetUtcNow().UtcDateTime;
 
     private static string RepositoryRoot()
