@@ -29,7 +29,7 @@ namespace LeadFlow.Core.Workflows;
 /// <item>Recording, on SQLite only, when the outbox is empty: the batch's transaction holds the write lock, so a
 /// workflow published or a bookmark created after this check commits after the batch, and events committed later
 /// are checked again. With undelivered events in the outbox everything is recorded (delivering them may start
-/// workflows that wait for these). On PostgreSQL a publish can commit between the check and the batch's commit, so
+/// workflows that wait for these), and so is a batch of which any one event can be received (for the same reason). On PostgreSQL a publish can commit between the check and the batch's commit, so
 /// everything is recorded.</item>
 /// <item>Dispatching, on both providers: the listeners are read after the outbox rows, so every row was committed
 /// before that read, and read again after any dispatch that started or resumed a workflow (it may have created
@@ -48,8 +48,10 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
         if (db.IsSqlite && events.Count > 0 && !await db.WorkflowEventOutbox.AnyAsync(ct))
         {
             var listeners = await Listeners.ReadAsync(db, events.Select(e => (e.Name, e.ContactId)), ct);
-            events = events.Where(e => listeners.CanReceive(e.Name, e.ContactId, Hashes(e.Name, e.InteractionType, e.Value, e.InteractionId is not null))).ToList();
-            if (events.Count == 0)
+            // All or nothing: an event that can be received may start or resume a workflow that then waits for a later
+            // event of this same batch (a first interaction starts the lifecycle, which waits for the qualification the
+            // same batch decided), so a batch with one receivable event is recorded whole.
+            if (!events.Any(e => listeners.CanReceive(e.Name, e.ContactId, Hashes(e.Name, e.InteractionType, e.Value, e.InteractionId is not null))))
             {
                 return;
             }
