@@ -269,6 +269,8 @@ public sealed class LeadActivitiesTests : ScoringTest
         Assert.Equal(["alpha", "gamma"], tags.Select(t => t.Value).ToArray());
         var files = await providers[LeadFlow.Workflows.Activities.SelectListProviders.RuleFiles].ListAsync(null, Ct);
         Assert.Equal(["grading/fit.json", "qualification/lifecycle.json"], files.Select(f => f.Value).ToArray());
+        // The text names the file's rules' success events: Run Rules' outcomes to branch on.
+        Assert.Contains(" - outcomes: ", files.Single(f => f.Value == "qualification/lifecycle.json").Text, StringComparison.Ordinal);
         var models = await providers[LeadFlow.Workflows.Activities.SelectListProviders.ScoringModels].ListAsync(null, Ct);
         Assert.Equal([TestRules.Model], models.Select(m => m.Value).ToArray());
     }

@@ -32,7 +32,11 @@ internal sealed class RuleFilesSelectList(ContactRules rules) : ISelectListProvi
 
     public ValueTask<IReadOnlyList<SelectListOption>> ListAsync(JsonElement? context, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IReadOnlyList<SelectListOption>>(rules.RunnableFiles()
-            .Select(f => new SelectListOption($"{f.Path} ({f.Kind.ToString().ToLowerInvariant()}: {f.WorkflowName})", f.Path)).ToList());
+            .Select(f => new SelectListOption($"{f.Path} ({f.Kind.ToString().ToLowerInvariant()}: {f.WorkflowName}){Events(f.Path)}", f.Path)).ToList());
+
+    /// <summary>The file's rules' success events, which are Run Rules' outcomes, shown beside the file so the process owner sees what to branch on.</summary>
+    private string Events(string path) =>
+        rules.SuccessEventsOf(path) is { Count: > 0 } events ? " - outcomes: " + string.Join(", ", events) : "";
 }
 
 /// <summary><see cref="SelectListProviders.ScoringModels"/>: the scoring models of the rule set in force, in load order.</summary>
