@@ -33,6 +33,14 @@ public sealed class RecordConsent(LeadFlowDbContext db, TimeProvider clock)
         return record;
     }
 
+    /// <summary>The contact's current consent for one channel and purpose: granted, revoked, or null when never recorded.</summary>
+    public static Task<bool?> CurrentAsync(LeadFlowDbContext db, long contactId, string channel, string purpose, CancellationToken ct) =>
+        db.ConsentRecords.AsNoTracking()
+            .Where(c => c.ContactId == contactId && c.Channel == channel && c.Purpose == purpose)
+            .OrderByDescending(c => c.At).ThenByDescending(c => c.Id)
+            .Select(c => (bool?)c.Granted)
+            .FirstOrDefaultAsync(ct);
+
     /// <summary>The latest record per (channel, purpose): ties on <c>At</c> go to the later-recorded one.</summary>
     public static IReadOnlyList<ConsentState> CurrentState(IEnumerable<ConsentRecord> history) =>
         history

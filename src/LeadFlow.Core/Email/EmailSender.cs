@@ -91,15 +91,8 @@ internal sealed partial class EmailSender(LeadFlowDbContext db, WriteGate gate, 
         return new EmailResult(EmailStatus.Sent, messageId, null, contact.Email, subject);
     }
 
-    private async Task<bool> HasConsentAsync(long contactId, string purpose, CancellationToken ct)
-    {
-        var latest = await db.ConsentRecords.AsNoTracking()
-            .Where(c => c.ContactId == contactId && c.Channel == Channel && c.Purpose == purpose)
-            .OrderByDescending(c => c.At).ThenByDescending(c => c.Id)
-            .Select(c => (bool?)c.Granted)
-            .FirstOrDefaultAsync(ct);
-        return latest == true;
-    }
+    private async Task<bool> HasConsentAsync(long contactId, string purpose, CancellationToken ct) =>
+        await RecordConsent.CurrentAsync(db, contactId, Channel, purpose, ct) == true;
 
     /// <summary>Rewrites http(s) links (not the unsubscribe link, not mailto:) through the click endpoint and adds the open pixel.</summary>
     private async Task<string> TrackAsync(string html, string messageId, long contactId, string unsubscribe, CancellationToken ct)

@@ -54,10 +54,7 @@ public sealed class EmailTracking(LeadFlowDbContext db, EmailLinks links, Ingest
         {
             return false;
         }
-        var current = await db.ConsentRecords.AsNoTracking()
-            .Where(c => c.ContactId == link.ContactId && c.Channel == EmailSender.Channel && c.Purpose == link.Value)
-            .OrderByDescending(c => c.At).ThenByDescending(c => c.Id).Select(c => (bool?)c.Granted).FirstOrDefaultAsync(ct);
-        if (current != false)
+        if (await RecordConsent.CurrentAsync(db, link.ContactId, EmailSender.Channel, link.Value, ct) != false)
         {
             await consent.HandleAsync(link.ContactId, new ConsentChange(EmailSender.Channel, link.Value, false, "unsubscribe-link", null), ct);
         }

@@ -48,19 +48,7 @@ internal static class LeadEvaluator
         {
             lead.NewGrade = await rules.GradeAsync(lead.Contact, lead.Account, ct);
         }
-        var (grade, fitPoints) = lead.NewGrade is { } graded ? (graded.Grade, graded.FitPoints) : (lead.Grade!.Grade, lead.Grade.FitPoints);
-
-        var (recentInteractions, recentAssets) = LeadFacts.Recent(lead.Recent.AsInteractions(), now);
-        var leadFacts = new LeadFacts
-        {
-            Scores = lead.ScoresNow,
-            Grade = grade,
-            FitPoints = fitPoints,
-            Sales = lead.Sales,
-            RecentInteractions = recentInteractions,
-            RecentAssets = recentAssets,
-        };
-        lead.Qualification = await rules.QualifyAsync(leadFacts, lead.Contact, lead.Account, ct);
+        lead.Qualification = await rules.QualifyAsync(Facts(lead, now), lead.Contact, lead.Account, ct);
 
         // Serialised here, on the evaluating thread, so that the single writer only concatenates.
         foreach (var state in lead.Scores.Values)
@@ -94,4 +82,20 @@ internal static class LeadEvaluator
         QualificationStatus.Mql => "mql",
         _ => "not_qualified",
     };
+
+    /// <summary>What the qualification rules see of an evaluated lead: its scores now, its (new or stored) grade, sales facts and recent activity.</summary>
+    internal static LeadFacts Facts(LeadWork lead, DateTime now)
+    {
+        var (grade, fitPoints) = lead.NewGrade is { } graded ? (graded.Grade, graded.FitPoints) : (lead.Grade!.Grade, lead.Grade.FitPoints);
+        var (recentInteractions, recentAssets) = LeadFacts.Recent(lead.Recent.AsInteractions(), now);
+        return new LeadFacts
+        {
+            Scores = lead.ScoresNow,
+            Grade = grade,
+            FitPoints = fitPoints,
+            Sales = lead.Sales,
+            RecentInteractions = recentInteractions,
+            RecentAssets = recentAssets,
+        };
+    }
 }

@@ -213,7 +213,7 @@ internal static class TransferEndpoints
             .SelectMany(x => x.Deliveries.DefaultIfEmpty(), (x, d) => new TransferRunItemDto(x.Item.ContactId, x.Item.Outcome, x.Item.IdempotencyKey,
                 d == null ? null : d.Id, d == null ? null : d.Status, d == null ? null : d.Attempts, d == null ? null : d.LastError))
             .ToListAsync(ct);
-        rows = rows.OrderBy(r => r.ContactId).ToList();
+        rows = rows.OrderBy(r => r.ContactId).ToList();   // the join does not keep the page's order
         var page = Paging.Page(rows, pageSize, r => r.ContactId);
         return TypedResults.Ok(page);
     }

@@ -139,18 +139,7 @@ internal sealed partial class ContactRules(IServiceProvider services, IServiceSc
         lead.Contact = lead.Contact with { Tags = tags.Take(InputLimits.MaxListItems).ToList() };
         var now = clock.GetUtcNow().UtcDateTime;
         await LeadEvaluator.EvaluateAsync(ruleSet, versionId, lead, now, ct);
-        var (grade, fitPoints) = lead.NewGrade is { } graded ? (graded.Grade, graded.FitPoints) : (lead.Grade!.Grade, lead.Grade.FitPoints);
-        var (recentInteractions, recentAssets) = LeadFacts.Recent(lead.Recent.AsInteractions(), now);
-        var facts = new LeadFacts
-        {
-            Scores = lead.ScoresNow,
-            Grade = grade,
-            FitPoints = fitPoints,
-            Sales = lead.Sales,
-            RecentInteractions = recentInteractions,
-            RecentAssets = recentAssets,
-        };
-        return (lead, facts, store, (versionId, revision, now));
+        return (lead, LeadEvaluator.Facts(lead, now), store, (versionId, revision, now));
     }
 
     /// <summary>The contact id a workflow is correlated with, or a clear error.</summary>
