@@ -141,6 +141,10 @@ public sealed class TransferLead(IServiceScopeFactory scopes) : IActivity, IResu
         output["deliveryStatus"] = outcome == LeadTransferredEvent.Delivered ? CrmDeliveryStatus.Delivered : CrmDeliveryStatus.Dead;
         Output = output;
         context.JournalData["Delivery"] = outcome;
+        if (output.GetValueOrDefault("responseId") is { } responseId)
+        {
+            context.JournalData["ResponseId"] = responseId;
+        }
         return ActivityResult.Outcome(outcome == LeadTransferredEvent.Delivered ? Delivered : Failed, output);
     }
 
