@@ -233,6 +233,31 @@ public sealed class CrmHandoffTests : IAsyncLifetime
         Assert.Single(_receiver.Requests);
     }
 
+    [Fact]
+    public async Task A_wait_whose_event_was_missed_finds_the_delivery_at_its_recheck()
+    {
+        await File.WriteAllTextAsync(Path.Combine(Workflows, "twice.json"), TwiceWorkflow, Ct);
+        await StartAsync();
+        var gus = await ContactAsync("gus@acme.com");
+        await IngestAsync("gus@acme.com", "form_submit", "demo-request");
+        var instance = await SignalAsync("twice", gus);
+        await ActivityAsync(instance, "first", "Suspended");
+
+        // The delivery ends without its event (as if it had been dispatched before the wait was stored).
+        await using (var scope = _app.Factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<LeadFlow.Core.Storage.LeadFlowDbContext>();
+            Assert.Equal(1, await db.CrmDeliveries.ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, CrmDeliveryStatus.Delivered), Ct));
+        }
+        await AdvanceAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("Suspended", (await InstanceAsync(instance))["status"]!.GetValue<string>());
+        await AdvanceAsync(TimeSpan.FromMinutes(1));
+        await StatusAsync(instance, "Finished");
+        Assert.Equal(["Delivered"], (await OutcomesAsync(instance))["first"]);
+        Assert.Equal(["Already Transferred"], (await OutcomesAsync(instance))["second"]);
+        Assert.Empty(_receiver.Requests);
+    }
+
     /// <summary>A Lead Transferred trigger (Delivered, transfer crm-handoff) that tags the contact.</summary>
     private const string OnTransferredWorkflow = """
         {

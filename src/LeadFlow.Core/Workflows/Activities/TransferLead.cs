@@ -26,7 +26,7 @@ namespace LeadFlow.Core.Workflows.Activities;
 /// </list>
 /// The wait is a bookmark on the Lead Transferred event (delivered, or failed once the retries are used up: outcome
 /// Failed; a replay that then delivers raises Delivered, which a Lead Transferred trigger can act on). A timer
-/// bookmark (<see cref="RecheckAfter"/>) looks at the delivery itself, so an event missed while the wait was being
+/// bookmark (<see cref="RecheckAfter"/>: 1 minute, doubling up to a day) looks at the delivery itself, so an event missed while the wait was being
 /// stored cannot leave the workflow waiting forever.
 /// </summary>
 [Activity(Category = "Leads", DisplayName = "Transfer Lead", Description = "Hand the contact over to sales through a transfer (now, or by its next scheduled run) and wait until the CRM delivery ends.",
@@ -41,8 +41,11 @@ public sealed class TransferLead(IServiceScopeFactory scopes) : IActivity, IResu
     public const string ModeNow = "Now";
     public const string ModeNextRun = "Next scheduled run";
 
-    /// <summary>How often a waiting Transfer Lead looks at its delivery in case its event was missed.</summary>
-    public static readonly TimeSpan RecheckAfter = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// When a waiting Transfer Lead looks at its delivery in case its event was missed: after a minute, then doubling
+    /// up to once a day (a wait for a weekly run costs a few resumes, not thousands).
+    /// </summary>
+    public static TimeSpan RecheckAfter(int checks) => TimeSpan.FromMinutes(Math.Min(Math.Pow(2, Math.Min(checks, 20)), TimeSpan.FromDays(1).TotalMinutes));
 
     [ActivityInput(Hint = "The transfer definition (target group, CRM connector) to hand the contact over through.", OptionsProvider = TransfersSelectList.ProviderName,
         SupportedSyntaxes = [Syntaxes.Literal, Syntaxes.JavaScript, Syntaxes.Liquid], Order = 0)]
@@ -150,9 +153,11 @@ public sealed class TransferLead(IServiceScopeFactory scopes) : IActivity, IResu
 
     private ActivityResult Wait(ActivityExecutionContext context, string hash)
     {
+        var checks = context.GetState<int>("checks");
+        context.SetState("checks", checks + 1);
         context.SetState("hash", hash);
         context.SetState("output", Output);
-        var recheck = (context.Now + RecheckAfter).UtcDateTime;
+        var recheck = (context.Now + RecheckAfter(checks)).UtcDateTime;
         return ActivityResult.Suspend(new BookmarkRequest(LeadTransferredEvent.Name, hash), new BookmarkRequest(TimerActivity.TimerEvent, EventFilter.Any, recheck));
     }
 
