@@ -26,6 +26,8 @@ public sealed class CrmHandoffTests : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("leadflow-handoff-").FullName;
     private readonly Receiver _receiver = new();
+    private readonly Dictionary<string, string?> _provider = [];
+    private PostgresDatabase? _database;
     private ScoringApp _app = null!;
     private HttpClient _admin = null!;
     private int _events;
@@ -59,7 +61,7 @@ public sealed class CrmHandoffTests : IAsyncLifetime
             ["Crm:Delivery:MaxAttempts"] = "2",
             ["Crm:Delivery:BaseDelay"] = "00:00:01",
             ["Transfers:RunSchedules"] = "false",
-        });
+        }.Concat(_provider).ToDictionary());
         _admin = await _app.Factory.ClientAsync(ApiKeyRole.Admin);
     }
 
@@ -71,6 +73,10 @@ public sealed class CrmHandoffTests : IAsyncLifetime
         }
         await _receiver.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
     }
 
     [Fact]
@@ -179,7 +185,16 @@ public sealed class CrmHandoffTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Transfer_lead_now_twice_is_one_delivery_and_outside_the_target_group_is_not_eligible()
+    public Task Transfer_lead_now_twice_is_one_delivery_and_outside_the_target_group_is_not_eligible() => NowTwiceAsync();
+
+    [Fact]
+    public async Task Transfer_lead_now_twice_is_one_delivery_on_postgresql()
+    {
+        await UsePostgreSqlAsync();
+        await NowTwiceAsync();
+    }
+
+    private async Task NowTwiceAsync()
     {
         await File.WriteAllTextAsync(Path.Combine(Workflows, "twice.json"), TwiceWorkflow, Ct);
         await StartAsync();
@@ -208,7 +223,23 @@ public sealed class CrmHandoffTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Next_scheduled_run_waits_until_a_scheduled_run_delivers_the_contact()
+    public Task Next_scheduled_run_waits_until_a_scheduled_run_delivers_the_contact() => NextRunAsync();
+
+    [Fact]
+    public async Task Next_scheduled_run_waits_until_a_scheduled_run_delivers_the_contact_on_postgresql()
+    {
+        await UsePostgreSqlAsync();
+        await NextRunAsync();
+    }
+
+    private async Task UsePostgreSqlAsync()
+    {
+        _database = await PostgresDatabase.CreateAsync();
+        _provider["Storage:Provider"] = "PostgreSql";
+        _provider["Storage:ConnectionString"] = _database.ConnectionString;
+    }
+
+    private async Task NextRunAsync()
     {
         await File.WriteAllTextAsync(Path.Combine(Workflows, "next-run.json"), NextRunWorkflow, Ct);
         await StartAsync();
@@ -231,6 +262,11 @@ public sealed class CrmHandoffTests : IAsyncLifetime
         var run = await _app.Factory.DbAsync(db => db.TransferRuns.SingleAsync(Ct));
         Assert.Equal(("schedule", transfer["id"]!.GetValue<long>()), (run.Trigger, run.TransferId));
         Assert.Single(_receiver.Requests);
+
+        // Waiting again for the same qualification: its key (built as the runs build it) was delivered already.
+        var again = await SignalAsync("next-run", fay);
+        await StatusAsync(again, "Finished");
+        Assert.Equal(["Already Transferred"], (await OutcomesAsync(again))["wait-run"]);
     }
 
     [Fact]
