@@ -31,18 +31,30 @@ public sealed class TransferSeedOptions
     public bool Paused { get; set; }
 }
 
+/// <summary>
+/// Checks the seeds at start (a bad one stops the start, naming the setting), then creates the missing transfers in
+/// the background, so a database that is down at start does not hold the start up (health reports it).
+/// </summary>
 internal sealed partial class TransferSeedService(IServiceScopeFactory scopes, IConfiguration configuration, IOptionsMonitor<CrmOptions> crm, TimeProvider clock,
-    ILogger<TransferSeedService> log) : IHostedService
+    ILogger<TransferSeedService> log) : BackgroundService
 {
     public const string Section = "Transfers:Seed";
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private List<(string Name, TransferSeedOptions Options)> _seeds = [];
+
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
-        var seeds = configuration.GetSection(Section).GetChildren().Select(s => (s.Key, Options: s.Get<TransferSeedOptions>() ?? new TransferSeedOptions())).ToList();
-        foreach (var (name, seed) in seeds)
+        _seeds = configuration.GetSection(Section).GetChildren().Select(s => (s.Key, s.Get<TransferSeedOptions>() ?? new TransferSeedOptions())).ToList();
+        foreach (var (name, seed) in _seeds)
         {
             Validate(name, seed);
         }
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken cancellationToken)
+    {
+        var seeds = _seeds;
         if (seeds.Count == 0)
         {
             return;
@@ -88,7 +100,7 @@ internal sealed partial class TransferSeedService(IServiceScopeFactory scopes, I
                 }
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException and not InvalidOperationException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The database may be down at start (health reports it); the next start seeds.
             LogFailed(ex);
@@ -118,8 +130,6 @@ internal sealed partial class TransferSeedService(IServiceScopeFactory scopes, I
             }
         }
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created the transfer {Name} (to {Connector}) from Transfers:Seed")]
     private partial void LogSeeded(string name, string connector);

@@ -63,6 +63,9 @@ public sealed class CrmHandoffTests : IAsyncLifetime
             ["Transfers:RunSchedules"] = "false",
         }.Concat(_provider).ToDictionary());
         _admin = await _app.Factory.ClientAsync(ApiKeyRole.Admin);
+        // Transfers:Seed (appsettings.json) creates the shipped transfer in the background at start.
+        await WaitAsync(async () => (await (await _admin.GetAsync("/api/transfers", Ct)).ExpectAsync(HttpStatusCode.OK)).AsArray()
+            .Any(t => t!["name"]!.GetValue<string>() == "crm-handoff"), "the seeded crm-handoff transfer");
     }
 
     public async ValueTask DisposeAsync()
