@@ -297,6 +297,67 @@ public sealed class CrmHandoffTests : IAsyncLifetime
         Assert.Empty(_receiver.Requests);
     }
 
+    [Fact]
+    public async Task The_recipient_override_sends_internal_templates_to_staff_without_consent_and_nothing_else()
+    {
+        await File.WriteAllTextAsync(Path.Combine(Workflows, "notice.json"), NoticeWorkflow, Ct);
+        await StartAsync();
+        var hal = await ContactAsync("hal@acme.com");   // no consent at all
+
+        var sent = await NoticeAsync(hal, "crm/handoff-failed", "ops, boss@acme.com");
+        Assert.Equal("Finished", sent["status"]!.GetValue<string>());
+        var notice = Assert.Single(Mails());
+        Assert.Equal(["ops@example.com", "boss@acme.com"], notice.To.Mailboxes.Select(m => m.Address));
+        Assert.Null(notice.Headers[HeaderId.ListUnsubscribe]);
+        Assert.Contains("hal@acme.com", notice.HtmlBody, StringComparison.Ordinal);
+
+        Assert.Contains("internal notices only", await FaultAsync(await NoticeAsync(hal, "welcome", "ops")), StringComparison.Ordinal);
+        Assert.Contains("needs a recipient override", await FaultAsync(await NoticeAsync(hal, "crm/handoff-reminder", "")), StringComparison.Ordinal);
+        Assert.Contains("neither an address nor a name in Email:Recipients", await FaultAsync(await NoticeAsync(hal, "crm/handoff-reminder", "nobody")), StringComparison.Ordinal);
+        Assert.Single(Mails());
+    }
+
+    [Fact]
+    public async Task A_seed_naming_an_unknown_connector_stops_the_start_naming_the_setting()
+    {
+        // The real executable: the start fails, the process exits non-zero and says which setting is wrong.
+        var data = Directory.CreateDirectory(Path.Combine(_directory, "data")).FullName;
+        var (exitCode, output, error) = await ServerProcess.RunCliAsync(data, "--urls", "http://127.0.0.1:0", "--Transfers:Seed:bad:Connector=nowhere");
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Transfers:Seed:bad:Connector 'nowhere' is not a connector of Crm:Connectors", output + error, StringComparison.Ordinal);
+    }
+
+    private async Task<JsonNode> NoticeAsync(long contact, string template, string to)
+    {
+        var result = await (await _admin.PostAsync("/api/workflows/signals/notice", Http.Json(new JsonObject
+        {
+            ["correlationId"] = contact.ToString(), ["input"] = new JsonObject { ["template"] = template, ["to"] = to },
+        }.ToJsonString()), Ct)).ExpectAsync(HttpStatusCode.OK);
+        return Assert.Single(result["results"]!.AsArray())!;
+    }
+
+    private async Task<string> FaultAsync(JsonNode run)
+    {
+        Assert.Equal("Faulted", run["status"]!.GetValue<string>());
+        var instance = await InstanceAsync(run["instanceId"]!.GetValue<string>());
+        return Assert.Single(instance["faults"]!.AsArray())!["message"]!.GetValue<string>();
+    }
+
+    /// <summary>Signal 'notice': Send Email of input.template to input.to (the recipient override).</summary>
+    private const string NoticeWorkflow = """
+        {
+          "definitionId": "notice", "name": "notice",
+          "activities": [
+            { "activityId": "go", "type": "SignalReceived", "x": 40, "y": 40, "properties": [ { "name": "Signal", "syntax": "Literal", "expressions": { "Literal": "notice" } } ] },
+            { "activityId": "send", "type": "SendEmail", "x": 40, "y": 180, "properties": [
+              { "name": "Template", "syntax": "JavaScript", "expressions": { "JavaScript": "input.template" } },
+              { "name": "To", "syntax": "JavaScript", "expressions": { "JavaScript": "input.to" } },
+              { "name": "Data", "syntax": "JavaScript", "expressions": { "JavaScript": "({ transfer: 'crm-handoff', error: 'HTTP 500' })" } } ] }
+          ],
+          "connections": [ { "sourceActivityId": "go", "targetActivityId": "send", "outcome": "Done" } ]
+        }
+        """;
+
     /// <summary>A Lead Transferred trigger (Delivered, transfer crm-handoff) that tags the contact.</summary>
     private const string OnTransferredWorkflow = """
         {
