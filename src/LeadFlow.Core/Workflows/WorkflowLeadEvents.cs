@@ -495,43 +495,37 @@ internal sealed partial class WorkflowLeadEvents : ILeadEventSink, IHostedServic
     }
 
     /// <summary>
-    /// The correlation ids of the engine's instance commits in this process, each with a sequence number, so that a
-    /// dispatch reads again only the listeners of contacts whose workflows ran since it read them. An uncorrelated
-    /// commit, or more than <see cref="MaxTracked"/> contacts, counts as a change of every contact.
+    /// The contacts whose instances the engine committed in this process, each with a sequence number, so that a
+    /// dispatch reads again only the listeners of contacts whose workflows ran since it read them. Listeners are keyed
+    /// by the contact id as correlation, so a commit with another correlation (or none) changes none of them (what it
+    /// starts or resumes for a contact commits under that contact). More than <see cref="MaxTracked"/> contacts count
+    /// as a change of every contact.
     /// </summary>
     private sealed class CommitLog
     {
         private const int MaxTracked = 100_000;
         private readonly Lock _lock = new();
-        private readonly Dictionary<string, long> _changedAt = new(StringComparer.Ordinal);
+        private readonly Dictionary<long, long> _changedAt = [];
         private long _sequence;
         private long _everythingAt;
 
-        public long Sequence
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return _sequence;
-                }
-            }
-        }
+        public long Sequence => Interlocked.Read(ref _sequence);
 
         public void Committed(string? correlationId)
         {
             lock (_lock)
             {
-                _sequence++;
-                if (correlationId is null || _changedAt.Count >= MaxTracked)
+                var sequence = Interlocked.Increment(ref _sequence);
+                if (!long.TryParse(correlationId, NumberStyles.Integer, CultureInfo.InvariantCulture, out var contactId))
+                {
+                    return;
+                }
+                if (_changedAt.Count >= MaxTracked)
                 {
                     _changedAt.Clear();
-                    _everythingAt = _sequence;
+                    _everythingAt = sequence;
                 }
-                else
-                {
-                    _changedAt[correlationId] = _sequence;
-                }
+                _changedAt[contactId] = sequence;
             }
         }
 
@@ -539,7 +533,7 @@ internal sealed partial class WorkflowLeadEvents : ILeadEventSink, IHostedServic
         {
             lock (_lock)
             {
-                return _everythingAt > since || (_changedAt.TryGetValue(contactId.ToString(CultureInfo.InvariantCulture), out var at) && at > since);
+                return _everythingAt > since || (_changedAt.TryGetValue(contactId, out var at) && at > since);
             }
         }
     }
