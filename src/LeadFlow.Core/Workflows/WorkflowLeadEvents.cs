@@ -292,10 +292,6 @@ internal sealed partial class WorkflowLeadEvents : ILeadEventSink, IHostedServic
                     await listeners.RefreshAsync(db, changed, ct);
                 }
             }
-            if (!listeners.CanReceive(item.EventName, item.ContactId, Hashes(item.EventName, item.Type, item.Value, item.InteractionId is not null)))
-            {
-                continue;
-            }
             WorkflowEvent? workflowEvent = item.EventName switch
             {
                 // Null when the interaction was erased meanwhile.
@@ -306,7 +302,11 @@ internal sealed partial class WorkflowLeadEvents : ILeadEventSink, IHostedServic
                 ScoreThresholdEvent.Name => ReadCrossing(item.ContactId, item.Data),
                 _ => LifecycleEvents.FromOutbox(item.ContactId, item.EventName, item.Value, item.Previous, item.Data),
             };
-            if (workflowEvent is null)
+            // Every lead event is correlated by its contact: unless it also resumes waits of any correlation, the
+            // listeners read for its contact tell whether the engine would find anything for it.
+            if (workflowEvent is null
+                || (workflowEvent.UncorrelatedHashes.Count == 0 && workflowEvent.CorrelationId == item.ContactId.ToString(CultureInfo.InvariantCulture)
+                    && !listeners.CanReceive(item.EventName, item.ContactId, [.. workflowEvent.Hashes])))
             {
                 continue;
             }
