@@ -302,10 +302,11 @@ internal sealed partial class WorkflowLeadEvents : ILeadEventSink, IHostedServic
                 ScoreThresholdEvent.Name => ReadCrossing(item.ContactId, item.Data),
                 _ => LifecycleEvents.FromOutbox(item.ContactId, item.EventName, item.Value, item.Previous, item.Data),
             };
-            // Every lead event is correlated by its contact: unless it also resumes waits of any correlation, the
-            // listeners read for its contact tell whether the engine would find anything for it.
+            // Every lead event is correlated by its contact under its outbox name: unless it also resumes waits of any
+            // correlation, the listeners read for its contact and name tell whether the engine would find anything for it.
             if (workflowEvent is null
-                || (workflowEvent.UncorrelatedHashes.Count == 0 && workflowEvent.CorrelationId == item.ContactId.ToString(CultureInfo.InvariantCulture)
+                || (workflowEvent.UncorrelatedHashes.Count == 0 && workflowEvent.Name == item.EventName
+                    && workflowEvent.CorrelationId == item.ContactId.ToString(CultureInfo.InvariantCulture)
                     && !listeners.CanReceive(item.EventName, item.ContactId, [.. workflowEvent.Hashes])))
             {
                 continue;
