@@ -42,6 +42,8 @@ public sealed partial class CrmDeliveryDispatcher(IServiceScopeFactory scopes, C
         }
     }
 
+    private const int ClaimRounds = 4;
+
     /// <summary>One pass: claims and delivers what is due now. Returns the number of attempts made.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
@@ -50,7 +52,8 @@ public sealed partial class CrmDeliveryDispatcher(IServiceScopeFactory scopes, C
         IReadOnlyList<CrmDelivery> claimed;
         await using (var scope = scopes.CreateAsyncScope())
         {
-            claimed = await scope.ServiceProvider.GetRequiredService<CrmOutbox>().ClaimAsync(_node, policy.Concurrency * 4, longest * 2 + TimeSpan.FromMinutes(1), ct);
+            // A claimed batch is worked in up to ClaimRounds rounds of Concurrency attempts, each bounded by its timeout.
+            claimed = await scope.ServiceProvider.GetRequiredService<CrmOutbox>().ClaimAsync(_node, policy.Concurrency * ClaimRounds, longest * ClaimRounds + policy.LeaseMargin, ct);
         }
         await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = policy.Concurrency, CancellationToken = ct }, async (delivery, token) =>
         {
