@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Text.Json;
 using LeadFlow.Core.Crm;
 using LeadFlow.Core.Lifecycle;
 using LeadFlow.Core.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace LeadFlow.Core.Transfers;
@@ -20,7 +22,8 @@ namespace LeadFlow.Core.Transfers;
 /// again if the select phase was lost, and otherwise queues the items still <c>selected</c>; the outbox's unique key
 /// makes any repeat harmless, and counters only move with the items they count.
 /// </summary>
-public sealed class TransferRunner(LeadFlowDbContext db, WriteGate gate, TimeProvider clock, LifecycleModel lifecycle, IOptionsMonitor<TransfersOptions> options)
+public sealed partial class TransferRunner(LeadFlowDbContext db, WriteGate gate, TimeProvider clock, LifecycleModel lifecycle, IOptionsMonitor<TransfersOptions> options,
+    ILogger<TransferRunner> log)
 {
     public const string Running = "running";
     public const string Completed = "completed";
@@ -55,6 +58,8 @@ public sealed class TransferRunner(LeadFlowDbContext db, WriteGate gate, TimePro
         var run = await db.TransferRuns.AsNoTracking().SingleAsync(r => r.Id == runId, ct);
         var transfer = await db.Transfers.AsNoTracking().SingleAsync(t => t.Id == run.TransferId, ct);
         var sql = db.IsSqlite ? SqliteSql : PostgreSqlSql;
+        var started = Stopwatch.GetTimestamp();
+        var selectTime = TimeSpan.Zero;
         // No items: the select phase did not commit (or selected nobody, and selecting again is harmless).
         if (!await db.TransferRunItems.AnyAsync(i => i.RunId == runId, ct))
         {
@@ -76,7 +81,10 @@ public sealed class TransferRunner(LeadFlowDbContext db, WriteGate gate, TimePro
                 await db.TransferRuns.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.Selected, selected), ct);
                 await transaction.CommitAsync(ct);
             }
+            selectTime = Stopwatch.GetElapsedTime(started);
         }
+        var queueStarted = Stopwatch.GetTimestamp();
+        var chunks = 0;
         var now = clock.GetUtcNow().UtcDateTime;
         var batch = options.CurrentValue.QueueBatchSize;
         var after = 0L;
@@ -84,6 +92,7 @@ public sealed class TransferRunner(LeadFlowDbContext db, WriteGate gate, TimePro
         {
             using (await gate.EnterAsync(ct))
             {
+                chunks++;
                 await using var transaction = await db.Database.BeginTransactionAsync(ct);
                 // The chunk: the next selected items by contact id, up to the batch's last contact.
                 var chunk = db.TransferRunItems.Where(i => i.RunId == runId && i.ContactId > after && i.Outcome == TransferOutcome.Selected);
@@ -107,8 +116,14 @@ public sealed class TransferRunner(LeadFlowDbContext db, WriteGate gate, TimePro
                 after = last;
             }
         }
-        return await db.TransferRuns.AsNoTracking().SingleAsync(r => r.Id == runId, ct);
+        var done = await db.TransferRuns.AsNoTracking().SingleAsync(r => r.Id == runId, ct);
+        LogRun(runId, done.Selected, selectTime.TotalMilliseconds, done.Queued, done.AlreadyTransferred, Stopwatch.GetElapsedTime(queueStarted).TotalMilliseconds, chunks);
+        return done;
     }
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Transfer run {RunId}: {Selected} selected in {SelectMs:F0} ms (0: selected before an interruption); {Queued} queued and {AlreadyTransferred} already transferred in {QueueMs:F0} ms ({Chunks} chunks)")]
+    private partial void LogRun(long runId, int selected, double selectMs, int queued, int alreadyTransferred, double queueMs, int chunks);
 
     private static string Json(IEnumerable<string> values) => JsonSerializer.Serialize(values);
 
