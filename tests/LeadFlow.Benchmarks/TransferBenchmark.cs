@@ -177,7 +177,8 @@ internal static class TransferBenchmark
     /// <summary>
     /// For every contact: a qualification (<paramref name="mqls"/> MQLs spread evenly, by three rules; 2% SQLs; the
     /// rest not qualified), a grade A–F, a main score, a stage (MQLs mostly in mql, some still in lead; others in
-    /// subscriber, lead, sql), an owner for half, and 0–2 tags of five.
+    /// subscriber, lead, sql), an owner for half, and 0–2 tags of six. Each property is drawn from its own digits of
+    /// the contact id (id / 10, / 30, / 60, / 300...), so they are independent of each other and of being an MQL.
     /// </summary>
     private static TimeSpan GenerateLeads(string databasePath, int contacts, int mqls, DateTime now)
     {
@@ -208,7 +209,7 @@ internal static class TransferBenchmark
             """);
         Execute("""
             INSERT INTO contact_grades (contact_id, grade, fit_points, contributions, graded_at, rule_set_version_id)
-            SELECT id, CASE (id / 10) % 6 WHEN 0 THEN 'A' WHEN 1 THEN 'B' WHEN 2 THEN 'C' WHEN 3 THEN 'D' WHEN 4 THEN 'E' ELSE 'F' END, (id % 6) * 10, '[]', @now, 1 FROM contacts
+            SELECT id, CASE (id / 900) % 6 WHEN 0 THEN 'A' WHEN 1 THEN 'B' WHEN 2 THEN 'C' WHEN 3 THEN 'D' WHEN 4 THEN 'E' ELSE 'F' END, (id % 6) * 10, '[]', @now, 1 FROM contacts
             """);
         Execute("""
             INSERT INTO contact_scores (contact_id, model, score, as_of, ledger_after, rule_set_version_id, state)
@@ -216,13 +217,13 @@ internal static class TransferBenchmark
             """);
         Execute("""
             UPDATE contacts SET
-              stage = CASE WHEN ((id * @mqls) % @contacts) < @mqls THEN CASE WHEN (id / 10) % 7 = 0 THEN 'lead' ELSE 'mql' END
+              stage = CASE WHEN ((id * @mqls) % @contacts) < @mqls THEN CASE WHEN (id / 5400) % 7 = 0 THEN 'lead' ELSE 'mql' END
                            WHEN id % 50 = 7 THEN 'sql' WHEN id % 3 = 0 THEN 'lead' ELSE NULL END,
-              owner = CASE WHEN (id / 10) % 2 = 0 THEN 'rep' || (id % 40) || '@sales.example' END
+              owner = CASE WHEN (id / 30) % 2 = 0 THEN 'rep' || (id % 40) || '@sales.example' END
             """);
         Execute("""
             INSERT INTO contact_tags (contact_id, tag)
-            SELECT id, CASE (id / 10) % 5 WHEN 0 THEN 'hot' WHEN 1 THEN 'webinar' WHEN 2 THEN 'enterprise' WHEN 3 THEN 'partner' ELSE 'newsletter' END FROM contacts WHERE (id / 10) % 3 <> 0
+            SELECT id, CASE (id / 60) % 5 WHEN 0 THEN 'hot' WHEN 1 THEN 'webinar' WHEN 2 THEN 'enterprise' WHEN 3 THEN 'partner' ELSE 'newsletter' END FROM contacts WHERE (id / 300) % 3 <> 0
             UNION ALL
             SELECT id, 'analytics' FROM contacts WHERE (id / 10) % 4 = 1
             """);

@@ -15,7 +15,7 @@ namespace LeadFlow.Server.Tests.Transfers;
 /// delivered through the CSV connector, run on demand and on their cron schedule (fake clock), paused, and a run a
 /// crash interrupted completes at the next start without duplicates.
 /// </summary>
-public sealed class TransferApiTests : IAsyncLifetime
+public class TransferApiTests : IAsyncLifetime
 {
     private readonly string _export = Directory.CreateTempSubdirectory("leadflow-transfers-").FullName;
     private readonly WebhookReceiver _receiver = new();
@@ -26,10 +26,18 @@ public sealed class TransferApiTests : IAsyncLifetime
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>The storage settings: SQLite by default; <see cref="PostgreSqlTransferApiTests"/> runs every test on PostgreSQL.</summary>
+    protected virtual Task<Dictionary<string, string?>> StorageAsync() => Task.FromResult(new Dictionary<string, string?>());
+
+    protected virtual ValueTask DisposeStorageAsync() => ValueTask.CompletedTask;
+
     public async ValueTask InitializeAsync()
     {
-        _app = ScoringApp.Create(settings: new Dictionary<string, string?>
+        var settings = await StorageAsync();
+        _app = ScoringApp.Create(settings: new Dictionary<string, string?>(settings)
         {
+            // One lead per queue chunk: every run with more than one lead goes through several chunks.
+            ["Transfers:QueueBatchSize"] = "1",
             ["Crm:Connectors:crm:Type"] = "Csv",
             ["Crm:Connectors:crm:Directory"] = _export,
             ["Crm:Connectors:crm:FieldMapping:email"] = "contact.email",
@@ -46,9 +54,14 @@ public sealed class TransferApiTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        await _app.DisposeAsync();
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
         await _receiver.DisposeAsync();
+        await DisposeStorageAsync();
         Directory.Delete(_export, recursive: true);
+        GC.SuppressFinalize(this);
     }
 
     [Fact]
