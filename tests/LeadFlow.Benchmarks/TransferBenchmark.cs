@@ -183,6 +183,9 @@ internal static class TransferBenchmark
     private static TimeSpan GenerateLeads(string databasePath, int contacts, int mqls, DateTime now)
     {
         var started = Stopwatch.GetTimestamp();
+        // The recent activity qualification rules see, as the processor keeps it: a dozen interactions (about 700 bytes a row).
+        var recent = "[" + string.Join(",", Enumerable.Range(0, 12).Select(i =>
+            $$"""{"t":"{{(i % 3 == 0 ? "form_submit" : "page_view")}}","a":{{(i % 3 == 0 ? "\"demo-request\"" : "null")}},"o":"{{now.AddDays(-i):O}}"}""")) + "]";
         using var connection = new SqliteConnection($"Data Source={databasePath};Pooling=False");
         connection.Open();
         using var tx = connection.BeginTransaction();
@@ -195,6 +198,7 @@ internal static class TransferBenchmark
             command.Parameters.AddWithValue("@contacts", contacts);
             command.Parameters.AddWithValue("@mqls", mqls);
             command.Parameters.AddWithValue("@now", now);
+            command.Parameters.AddWithValue("@recent", recent);
             command.ExecuteNonQuery();
         }
         const string IsMql = "((c.id * @mqls) % @contacts) < @mqls";
@@ -204,7 +208,7 @@ internal static class TransferBenchmark
                    CASE WHEN {IsMql} THEN 'mql' WHEN c.id % 50 = 7 THEN 'sql' ELSE 'not_qualified' END,
                    CASE WHEN {IsMql} THEN CASE (c.id / 10) % 3 WHEN 0 THEN 'hand-raiser' WHEN 1 THEN 'engaged-good-fit' ELSE 'analytics-interest' END
                         WHEN c.id % 50 = 7 THEN 'bant-confirmed' END,
-                   'qualification/lifecycle.json', '[]', 1, @now, @now, '[]'
+                   'qualification/lifecycle.json', '["matched by the generator"]', 1, @now, @now, @recent
             FROM contacts c
             """);
         Execute("""

@@ -129,7 +129,8 @@ public sealed partial class TransferRunner(LeadFlowDbContext db, WriteGate gate,
 
     private sealed record Statements(string Select, string Queue, string MarkQueued);
 
-    // Select: {0} run, {1} statuses, {2} any grade, {3} grades, {4} any country, {5} countries, {6} min scores (object model -> score),
+    // Select (q.status <> 'not_qualified' lets it read the partial index of qualified leads instead of every qualification):
+    // {0} run, {1} statuses, {2} any grade, {3} grades, {4} any country, {5} countries, {6} min scores (object model -> score),
     // {7} any stage, {8} the initial stage (a contact's null stage), {9} stages, {10} all of these tags, {11} any tag, {12} any of these tags,
     // {13} owner assigned, {14} owner unassigned, {15} any owner, {16} owners, {17} any rule, {18} rules.
     // Queue: {0} connector, {1} now, {2} run, {3}..{4} the chunk's contacts (after, up to). MarkQueued: {0} run, {1}..{2} the chunk's contacts.
@@ -138,7 +139,7 @@ public sealed partial class TransferRunner(LeadFlowDbContext db, WriteGate gate,
             INSERT INTO transfer_run_items (run_id, contact_id, idempotency_key, outcome)
             SELECT {0}, c.id, 'lead:' || c.id || ':' || q.status || ':' || q.status_since, 'selected'
             FROM contact_qualifications q JOIN contacts c ON c.id = q.contact_id
-            WHERE q.status IN (SELECT value FROM json_each({1}))
+            WHERE q.status <> 'not_qualified' AND q.status IN (SELECT value FROM json_each({1}))
               AND ({2} OR EXISTS (SELECT 1 FROM contact_grades g WHERE g.contact_id = c.id AND g.grade IN (SELECT value FROM json_each({3}))))
               AND ({4} OR c.country IN (SELECT value FROM json_each({5})))
               AND NOT EXISTS (SELECT 1 FROM json_each({6}) m
@@ -168,7 +169,7 @@ public sealed partial class TransferRunner(LeadFlowDbContext db, WriteGate gate,
             INSERT INTO transfer_run_items (run_id, contact_id, idempotency_key, outcome)
             SELECT {0}, c.id, 'lead:' || c.id || ':' || q.status || ':' || q.status_since::text, 'selected'
             FROM contact_qualifications q JOIN contacts c ON c.id = q.contact_id
-            WHERE q.status IN (SELECT value FROM json_array_elements_text({1}::json))
+            WHERE q.status <> 'not_qualified' AND q.status IN (SELECT value FROM json_array_elements_text({1}::json))
               AND ({2} OR EXISTS (SELECT 1 FROM contact_grades g WHERE g.contact_id = c.id AND g.grade IN (SELECT value FROM json_array_elements_text({3}::json))))
               AND ({4} OR c.country IN (SELECT value FROM json_array_elements_text({5}::json)))
               AND NOT EXISTS (SELECT 1 FROM json_each_text({6}::json) m
