@@ -135,6 +135,31 @@ public class TransferApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_run_left_running_longer_than_StaleRunAfter_is_completed_by_the_schedule_job_and_a_younger_one_is_left_alone()
+    {
+        await LeadAsync("ada@acme.com", demo: true);
+        var id = (await (await _admin.PostAsync("/api/transfers", Http.Json("""{"name":"t","connector":"crm"}"""), Ct)).ExpectAsync(HttpStatusCode.Created))["id"]!.GetValue<long>();
+        // What a node that died in the select phase leaves: a running run, no items (another node kept going).
+        var interrupted = await _app.Factory.DbAsync(async db =>
+        {
+            var run = new TransferRun { TransferId = id, Trigger = "schedule", Status = TransferRunner.Running, StartedAt = _app.Factory.Clock.GetUtcNow().UtcDateTime };
+            db.TransferRuns.Add(run);
+            await db.SaveChangesAsync(Ct);
+            return run.Id;
+        });
+        var scopes = _app.Factory.Services.GetRequiredService<IServiceScopeFactory>();
+
+        _app.Factory.Clock.Advance(TimeSpan.FromMinutes(14));   // Transfers:StaleRunAfter is 15 minutes by default
+        await TransferScheduleJob.RunDueAsync(scopes, _app.Factory.Clock, Ct);
+        Assert.Equal("running", (await (await _admin.GetAsync($"/api/transfers/runs/{interrupted}", Ct)).ExpectAsync(HttpStatusCode.OK))["status"]!.GetValue<string>());
+
+        _app.Factory.Clock.Advance(TimeSpan.FromMinutes(2));
+        await TransferScheduleJob.RunDueAsync(scopes, _app.Factory.Clock, Ct);
+        var run = await (await _admin.GetAsync($"/api/transfers/runs/{interrupted}", Ct)).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(("completed", "schedule", 1, 1, 0), Counts(run));
+    }
+
+    [Fact]
     public async Task Bad_settings_are_problems_naming_the_field_and_only_admins_change_transfers()
     {
         var errors = await (await _admin.PostAsync("/api/transfers", Http.Json("""
