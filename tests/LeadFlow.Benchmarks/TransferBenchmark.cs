@@ -163,6 +163,64 @@ internal static class TransferBenchmark
                 Report.F(cpu * 1000 / Math.Max(1, delivered), 2), Load());
             Console.Out.WriteLine();
         }
+        await BreakdownAsync(server, run, ct);
+    }
+
+    /// <summary>
+    /// Where a delivery's CPU goes: the dispatcher's steps one after the other, on deliveries still pending, timed by the
+    /// process's CPU time (nothing else runs in the process meanwhile; the receiver's own work is in the HTTP step).
+    /// </summary>
+    private static async Task BreakdownAsync(LeadFlowServer server, int run, CancellationToken ct)
+    {
+        const int Sample = 512;
+        var contexts = server.Services.GetRequiredService<LeadFlow.Workflows.Runtime.WorkflowEngineOptions>().ContextProvider!;
+        var connectors = server.Services.GetRequiredService<CrmConnectors>();
+        var node = "breakdown";
+        var cpu = new Dictionary<string, TimeSpan> { ["claim (per delivery)"] = TimeSpan.Zero, ["payload: contact values"] = TimeSpan.Zero, ["payload: store"] = TimeSpan.Zero, ["HTTP POST"] = TimeSpan.Zero, ["record attempt"] = TimeSpan.Zero };
+        using var process = Process.GetCurrentProcess();
+        TimeSpan Cpu()
+        {
+            process.Refresh();
+            return process.TotalProcessorTime;
+        }
+        var done = 0;
+        while (done < Sample)
+        {
+            await using var scope = server.Services.CreateAsyncScope();
+            var outbox = scope.ServiceProvider.GetRequiredService<CrmOutbox>();
+            var before = Cpu();
+            var claimed = await outbox.ClaimAsync(node, 128, TimeSpan.FromMinutes(5), ct);
+            cpu["claim (per delivery)"] += Cpu() - before;
+            if (claimed.Count == 0)
+            {
+                break;
+            }
+            foreach (var delivery in claimed)
+            {
+                before = Cpu();
+                var values = await contexts.GetValuesAsync(new LeadFlow.Workflows.Expressions.WorkflowContextRequest("", "", delivery.ContactId.ToString(System.Globalization.CultureInfo.InvariantCulture), null), ct);
+                var payload = System.Text.Json.JsonSerializer.Serialize(values["contact"]);
+                var after = Cpu();
+                cpu["payload: contact values"] += after - before;
+                await outbox.SetPayloadAsync(delivery.Id, payload, ct);
+                delivery.Payload = payload;
+                before = Cpu();
+                cpu["payload: store"] += before - after;
+                var attempt = await connectors.DeliverAsync(delivery, ct);
+                after = Cpu();
+                cpu["HTTP POST"] += after - before;
+                await outbox.RecordAsync(delivery, attempt, node, ct);
+                cpu["record attempt"] += Cpu() - after;
+            }
+            done += claimed.Count;
+        }
+        Report.Header("run", "step (sequential, " + Report.I(done) + " deliveries)", "CPU µs / delivery");
+        foreach (var (step, time) in cpu)
+        {
+            Report.Row(Report.I(run), step, Report.F(time.TotalMilliseconds * 1000 / Math.Max(1, done), 0));
+        }
+        Report.Row(Report.I(run), "total", Report.F(cpu.Values.Sum(t => t.TotalMilliseconds) * 1000 / Math.Max(1, done), 0));
+        Console.Out.WriteLine();
     }
 
     private static async Task<long> AddTransferAsync(LeadFlow.Core.Storage.LeadFlowDbContext db, string name, string filter, CancellationToken ct)

@@ -13,10 +13,10 @@ namespace LeadFlow.Core.Transfers;
 /// Runs a transfer, set-based, in two phases. <b>Select</b>: one statement in one transaction records the contacts that
 /// match the filter as run items (outcome <c>selected</c>) and the run's <see cref="TransferRun.Selected"/>: the run's
 /// snapshot of its target group. <b>Queue</b>: the selected items in chunks of <see cref="TransfersOptions.QueueBatchSize"/>
-/// (by contact id), one transaction per chunk with three statements whatever its size: queue each in the CRM outbox
+/// (by contact id), one transaction per chunk with five statements whatever its size (its bound, then: queue each in the CRM outbox
 /// under the key <c>lead:&lt;contact&gt;:&lt;qualification status&gt;:&lt;since&gt;</c> (so a lead is transferred once per
 /// qualification, whichever transfer selects it, and again only after it was recycled and qualified anew), mark the
-/// chunk's items <c>queued</c> or <c>already_transferred</c> and add them to the run's counters. Chunks keep the write
+/// chunk's items <c>queued</c> or <c>already_transferred</c> and add them to the run's counters). Chunks keep the write
 /// lock short (ingestion goes on during a large run) and let the dispatcher deliver the first chunks while the
 /// rest is queued. A run a crash interrupted is still <c>running</c>: <see cref="ResumeInterruptedAsync"/> selects
 /// again if the select phase was lost, and otherwise queues the items still <c>selected</c>; the outbox's unique key
