@@ -50,35 +50,62 @@ public sealed class CrmOutbox(LeadFlowDbContext db, WriteGate gate, IOptionsMoni
     }
 
     /// <summary>Stores the payload built for a delivery queued without one, so every attempt sends the same lead.</summary>
-    public async Task SetPayloadAsync(long id, string payload, CancellationToken ct)
+    public Task SetPayloadAsync(long id, string payload, CancellationToken ct) => SetPayloadsAsync([(id, payload)], ct);
+
+    /// <summary>Stores the payloads built for deliveries queued without one, in one transaction (one commit for a claimed batch).</summary>
+    public async Task SetPayloadsAsync(IReadOnlyList<(long Id, string Payload)> payloads, CancellationToken ct)
     {
+        if (payloads.Count == 0)
+        {
+            return;
+        }
         using (await gate.EnterAsync(ct))
         {
-            await db.CrmDeliveries.Where(d => d.Id == id && d.Payload == null).ExecuteUpdateAsync(s => s.SetProperty(d => d.Payload, payload), ct);
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            foreach (var (id, payload) in payloads)
+            {
+                await db.CrmDeliveries.Where(d => d.Id == id && d.Payload == null).ExecuteUpdateAsync(s => s.SetProperty(d => d.Payload, payload), ct);
+            }
+            await transaction.CommitAsync(ct);
         }
     }
 
     /// <summary>Records an attempt on a claimed delivery and releases it.</summary>
-    public async Task RecordAsync(CrmDelivery delivery, CrmAttempt attempt, string node, CancellationToken ct)
+    public Task RecordAsync(CrmDelivery delivery, CrmAttempt attempt, string node, CancellationToken ct) => RecordAsync([(delivery, attempt)], node, ct);
+
+    /// <summary>
+    /// Records attempts on claimed deliveries and releases them, in one transaction: the dispatcher's group commit
+    /// (the attempts that finished while the previous commit was being written share the next one).
+    /// </summary>
+    public async Task RecordAsync(IReadOnlyList<(CrmDelivery Delivery, CrmAttempt Attempt)> attempts, string node, CancellationToken ct)
     {
+        if (attempts.Count == 0)
+        {
+            return;
+        }
         var now = clock.GetUtcNow().UtcDateTime;
-        var attempts = delivery.Attempts + 1;
         var policy = options.CurrentValue.Delivery;
-        var status = attempt.Delivered ? CrmDeliveryStatus.Delivered
-            : attempt.Permanent || attempts >= policy.MaxAttempts ? CrmDeliveryStatus.Dead
-            : CrmDeliveryStatus.Pending;
-        var next = status == CrmDeliveryStatus.Pending ? now + Backoff(attempts, attempt.RetryAfter, policy) : delivery.NextAttemptAt;
         using (await gate.EnterAsync(ct))
         {
-            await db.CrmDeliveries.Where(d => d.Id == delivery.Id && d.LeaseOwner == node).ExecuteUpdateAsync(s => s
-                .SetProperty(d => d.Status, status)
-                .SetProperty(d => d.Attempts, attempts)
-                .SetProperty(d => d.NextAttemptAt, next)
-                .SetProperty(d => d.LastError, attempt.Error)
-                .SetProperty(d => d.LastStatusCode, attempt.StatusCode)
-                .SetProperty(d => d.DeliveredAt, attempt.Delivered ? now : null)
-                .SetProperty(d => d.LeaseOwner, (string?)null)
-                .SetProperty(d => d.LeaseUntil, (DateTime?)null), ct);
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            foreach (var (delivery, attempt) in attempts)
+            {
+                var count = delivery.Attempts + 1;
+                var status = attempt.Delivered ? CrmDeliveryStatus.Delivered
+                    : attempt.Permanent || count >= policy.MaxAttempts ? CrmDeliveryStatus.Dead
+                    : CrmDeliveryStatus.Pending;
+                var next = status == CrmDeliveryStatus.Pending ? now + Backoff(count, attempt.RetryAfter, policy) : delivery.NextAttemptAt;
+                await db.CrmDeliveries.Where(d => d.Id == delivery.Id && d.LeaseOwner == node).ExecuteUpdateAsync(s => s
+                    .SetProperty(d => d.Status, status)
+                    .SetProperty(d => d.Attempts, count)
+                    .SetProperty(d => d.NextAttemptAt, next)
+                    .SetProperty(d => d.LastError, attempt.Error)
+                    .SetProperty(d => d.LastStatusCode, attempt.StatusCode)
+                    .SetProperty(d => d.DeliveredAt, attempt.Delivered ? now : null)
+                    .SetProperty(d => d.LeaseOwner, (string?)null)
+                    .SetProperty(d => d.LeaseUntil, (DateTime?)null), ct);
+            }
+            await transaction.CommitAsync(ct);
         }
     }
 
