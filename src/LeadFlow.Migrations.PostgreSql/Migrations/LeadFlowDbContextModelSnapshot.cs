@@ -875,6 +875,9 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
 
                     b.HasKey("ContactId");
 
+                    b.HasIndex("Status", "ContactId")
+                        .HasFilter("status <> 'not_qualified'");
+
                     b.ToTable("contact_qualifications", (string)null);
                 });
 

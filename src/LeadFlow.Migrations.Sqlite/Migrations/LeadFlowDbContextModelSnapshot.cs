@@ -853,6 +853,9 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
 
                     b.HasKey("ContactId");
 
+                    b.HasIndex("Status", "ContactId")
+                        .HasFilter("status <> 'not_qualified'");
+
                     b.ToTable("contact_qualifications", (string)null);
                 });
 
