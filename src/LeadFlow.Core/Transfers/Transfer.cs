@@ -46,6 +46,9 @@ public sealed record TransferFilter
 
     /// <summary>Countries (as stored on the contact); empty = any.</summary>
     public IReadOnlyList<string> Countries { get; init; } = [];
+
+    /// <summary>Segments (by name) the contact is a member of, any of; empty = any.</summary>
+    public IReadOnlyList<string> Segments { get; init; } = [];
 }
 
 /// <summary>One run of a transfer: when, why, how many, and how it ended.</summary>

@@ -59,7 +59,8 @@ public sealed class TransferRunner(LeadFlowDbContext db, WriteGate gate, TimePro
                 JsonSerializer.Serialize(filter.Qualification.Select(q => q.Trim().ToLowerInvariant())),
                 filter.Grades.Count == 0, JsonSerializer.Serialize(filter.Grades.Select(g => g.Trim().ToUpperInvariant())),
                 filter.Countries.Count == 0, JsonSerializer.Serialize(filter.Countries.Select(c => c.Trim())),
-                JsonSerializer.Serialize(filter.MinScores)], ct);
+                JsonSerializer.Serialize(filter.MinScores),
+                filter.Segments.Count == 0, JsonSerializer.Serialize(filter.Segments.Select(s => s.Trim().ToLowerInvariant()))], ct);
             await db.Database.ExecuteSqlRawAsync(sql.Queue, [transfer.Connector, now, runId], ct);
             await db.Database.ExecuteSqlRawAsync(sql.Mark, [runId], ct);
             var counts = await db.TransferRunItems.Where(i => i.RunId == runId).GroupBy(i => i.Outcome).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
@@ -75,7 +76,8 @@ public sealed class TransferRunner(LeadFlowDbContext db, WriteGate gate, TimePro
 
     private sealed record Statements(string Select, string Queue, string Mark);
 
-    // {0} run, {1} statuses, {2} any grade, {3} grades, {4} any country, {5} countries, {6} min scores (object model -> score).
+    // {0} run, {1} statuses, {2} any grade, {3} grades, {4} any country, {5} countries, {6} min scores (object model -> score),
+    // {7} any segment, {8} segment names.
     private static readonly Statements SqliteSql = new(
         Select: """
             INSERT INTO transfer_run_items (run_id, contact_id, idempotency_key, outcome)
@@ -86,6 +88,8 @@ public sealed class TransferRunner(LeadFlowDbContext db, WriteGate gate, TimePro
               AND ({4} OR c.country IN (SELECT value FROM json_each({5})))
               AND NOT EXISTS (SELECT 1 FROM json_each({6}) m
                               WHERE NOT EXISTS (SELECT 1 FROM contact_scores s WHERE s.contact_id = c.id AND s.model = m.key AND s.score >= m.value))
+              AND ({7} OR EXISTS (SELECT 1 FROM segment_members sm JOIN segments sg ON sg.id = sm.segment_id
+                                  WHERE sm.contact_id = c.id AND sg.name IN (SELECT value FROM json_each({8}))))
             """,
         Queue: """
             INSERT INTO crm_deliveries (connector, contact_id, idempotency_key, payload, status, attempts, next_attempt_at, transfer_run_id, created_at)
@@ -109,6 +113,8 @@ public sealed class TransferRunner(LeadFlowDbContext db, WriteGate gate, TimePro
               AND ({4} OR c.country IN (SELECT value FROM json_array_elements_text({5}::json)))
               AND NOT EXISTS (SELECT 1 FROM json_each_text({6}::json) m
                               WHERE NOT EXISTS (SELECT 1 FROM contact_scores s WHERE s.contact_id = c.id AND s.model = m.key AND s.score >= m.value::float8))
+              AND ({7} OR EXISTS (SELECT 1 FROM segment_members sm JOIN segments sg ON sg.id = sm.segment_id
+                                  WHERE sm.contact_id = c.id AND sg.name IN (SELECT value FROM json_array_elements_text({8}::json))))
             """,
         Queue: """
             INSERT INTO crm_deliveries (connector, contact_id, idempotency_key, payload, status, attempts, next_attempt_at, transfer_run_id, created_at)

@@ -210,6 +210,7 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
                 LeadEvent.GradeChanged => ContactEvents.GradeChanged(item.ContactId, item.Value, item.Previous),
                 ContactCreatedEvent.Name => ContactCreatedEvent.Create(item.ContactId, item.Value),
                 ScoreThresholdEvent.Name => ReadCrossing(item.ContactId, item.Data),
+                Segments.SegmentEvents.Entered or Segments.SegmentEvents.Left => Segments.SegmentEvents.FromOutbox(item.ContactId, item.EventName, item.Value),
                 _ => LifecycleEvents.FromOutbox(item.ContactId, item.EventName, item.Value, item.Previous, item.Data),
             };
             if (workflowEvent is null)
@@ -250,6 +251,7 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
         LeadEvent.InteractionReceived => isInteraction && interactionType is not null ? [InteractionEvent.TypeHash(interactionType), EventFilter.Any] : null,
         LeadEvent.Qualified => [ContactEvents.Hash("Status", value), EventFilter.Any],
         LeadEvent.GradeChanged => [ContactEvents.Hash("Grade", value), EventFilter.Any],
+        Segments.SegmentEvents.Entered or Segments.SegmentEvents.Left => [Segments.SegmentEvents.Hash(value), EventFilter.Any],
         _ => null,
     };
 

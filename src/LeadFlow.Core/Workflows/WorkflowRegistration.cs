@@ -28,7 +28,8 @@ public static class WorkflowRegistration
             .AddHttpActivities(provider)
             .Add(() => new SendEmail(provider.GetRequiredService<IServiceScopeFactory>()))
             .Add<LifecycleStageChanged>().Add<SalesFeedbackReceived>().Add(() => new SetLifecycleStage(provider.GetRequiredService<IServiceScopeFactory>()))
-            .AddLeadActivities(provider));
+            .AddLeadActivities(provider)
+            .Add<SegmentEntered>().Add<SegmentLeft>().Add(() => new IsInSegment(provider.GetRequiredService<IServiceScopeFactory>())));
         services.AddSingleton<ContactActions>();
         services.AddSingleton<ContactRules>();
         services.AddSingleton<ScoreThresholdWatch>();
