@@ -18,6 +18,8 @@ internal static class BenchmarkMain
           process    The scoring processor draining a pre-filled inbox of --events interactions (shipped rules).
           scored     Ingest-to-scored over HTTP with the processor running, next to ingestion alone.
           rescore    The rescore use case over --contacts contacts with --events / --contacts interactions each.
+          segments   Segment membership upkeep: --contacts contacts, --segments segments built, then --events changes
+                     (interactions, scores, tags, stages) marked in transactions of --batch, kept current incrementally.
 
         Options (both commands):
           --events N        interactions per run                      (default 1000000)
@@ -71,6 +73,7 @@ internal static class BenchmarkMain
             "workflow-persisted" => await WorkflowPersistedBenchmark.RunAsync(options, cancel.Token),
             "rules-overhead" => await RulesOverhead.RunAsync(options, cancel.Token),
             "process" or "scored" or "rescore" => await ScoringBenchmark.RunAsync(args[0], options, cancel.Token),
+            "segments" => await SegmentBenchmark.RunAsync(options, cancel.Token),
             _ => await UnknownAsync(args[0]),
         };
     }
@@ -104,6 +107,7 @@ internal sealed record BenchOptions
     public string DataRoot { get; init; } = Path.GetTempPath();
     public bool Keep { get; init; }
     public bool ContactCreatedTrigger { get; init; }
+    public int Segments { get; init; } = 10;
 
     public string FormatName => Format == BodyFormat.NdJson ? "ndjson" : "json";
 
@@ -137,6 +141,7 @@ internal sealed record BenchOptions
                 "--batch" => options with { Batch = Positive(arg, value) },
                 "--contacts" => options with { Contacts = Positive(arg, value) },
                 "--runs" => options with { Runs = Positive(arg, value) },
+                "--segments" => options with { Segments = Positive(arg, value) },
                 "--concurrency" => options with { Concurrency = Positive(arg, value) },
                 "--seed" => options with { Seed = Positive(arg, value) },
                 "--format" => options with

@@ -1,12 +1,11 @@
 using System.Globalization;
-using LeadFlow.Core.Workflows;
 using LeadFlow.Workflows.Runtime;
 
 namespace LeadFlow.Core.Segments;
 
 /// <summary>
 /// "SegmentEntered" and "SegmentLeft", correlated by contact id and hashed by the segment's name and Any. They travel
-/// through the lead-event outbox: <see cref="SegmentUpkeep"/> writes the row in the transaction that changes the
+/// through the lead-event outbox: <see cref="SegmentUpkeep"/> writes the rows (set-based, <see cref="SegmentSql"/>) in the transaction that changes the
 /// membership, so the event exists exactly when the change does.
 /// </summary>
 public static class SegmentEvents
@@ -16,9 +15,6 @@ public static class SegmentEvents
 
     public static string Hash(string? segment) =>
         string.IsNullOrWhiteSpace(segment) ? EventFilter.Any : EventFilter.Hash(("Segment", segment.Trim().ToLowerInvariant()));
-
-    internal static WorkflowEventOutboxRow Row(long contactId, string eventName, string segment) =>
-        new() { ContactId = contactId, EventName = eventName, Value = segment };
 
     /// <summary>The workflow event of an outbox row written by this class; null for any other row.</summary>
     internal static WorkflowEvent? FromOutbox(long contactId, string eventName, string? segment) =>

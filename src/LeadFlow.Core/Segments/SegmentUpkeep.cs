@@ -83,11 +83,17 @@ public sealed class SegmentUpkeep(LeadFlowDbContext db, WriteGate gate, SegmentC
             var byId = segments.ToDictionary(s => s.Id);
             left.AddRange(current.Where(c => byId.TryGetValue(c.SegmentId, out var s) && Covers(s, c.ContactId) && !wanted.Contains(c)));
 
-            db.Set<SegmentMember>().AddRange(entered);
+            foreach (var group in entered.GroupBy(e => e.SegmentId))
+            {
+                var ids = group.Select(e => e.ContactId).ToList();
+                await SegmentSql.InsertMembersAsync(db, group.Key, ids, now, ct);
+                await SegmentSql.InsertEventsAsync(db, SegmentEvents.Entered, byId[group.Key].Name, ids, ct);
+            }
             foreach (var group in left.GroupBy(l => l.Segment))
             {
                 var ids = group.Select(l => l.Contact).ToList();
                 await db.Set<SegmentMember>().Where(m => m.SegmentId == group.Key && EF.Parameter(ids).Contains(m.ContactId)).ExecuteDeleteAsync(ct);
+                await SegmentSql.InsertEventsAsync(db, SegmentEvents.Left, byId[group.Key].Name, ids, ct);
             }
             foreach (var (segmentId, delta) in entered.GroupBy(e => e.SegmentId).Select(g => (g.Key, g.Count()))
                          .Concat(left.GroupBy(l => l.Segment).Select(g => (g.Key, -g.Count())))
@@ -95,8 +101,6 @@ public sealed class SegmentUpkeep(LeadFlowDbContext db, WriteGate gate, SegmentC
             {
                 await db.Set<Segment>().Where(s => s.Id == segmentId).ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberCount, x => x.MemberCount + delta), ct);
             }
-            db.WorkflowEventOutbox.AddRange(entered.Select(e => SegmentEvents.Row(e.ContactId, SegmentEvents.Entered, byId[e.SegmentId].Name))
-                .Concat(left.Select(l => SegmentEvents.Row(l.Contact, SegmentEvents.Left, byId[l.Segment].Name))));
 
             // The contacts' expiries are replaced by what this evaluation found (across every segment).
             await db.Set<SegmentTimer>().Where(t => EF.Parameter(contactIds).Contains(t.ContactId)).ExecuteDeleteAsync(ct);
@@ -155,9 +159,9 @@ public sealed class SegmentUpkeep(LeadFlowDbContext db, WriteGate gate, SegmentC
             }
             var current = (await db.Set<SegmentMember>().AsNoTracking().Where(m => m.SegmentId == segment.Id && m.ContactId > cursor && m.ContactId <= last)
                 .Select(m => m.ContactId).ToListAsync(ct)).ToHashSet();
-            var added = matches.Where(id => !current.Contains(id)).Select(id => new SegmentMember { SegmentId = segment.Id, ContactId = id, Since = now }).ToList();
+            var added = matches.Where(id => !current.Contains(id)).ToList();
             var removed = current.Where(id => !matches.Contains(id)).ToList();
-            db.Set<SegmentMember>().AddRange(added);
+            await SegmentSql.InsertMembersAsync(db, segment.Id, added, now, ct);
             if (removed.Count > 0)
             {
                 await db.Set<SegmentMember>().Where(m => m.SegmentId == segment.Id && EF.Parameter(removed).Contains(m.ContactId)).ExecuteDeleteAsync(ct);
