@@ -108,6 +108,7 @@ internal static class SegmentBenchmark
         using var process = Process.GetCurrentProcess();
         TimeSpan writeWall = TimeSpan.Zero, upkeepWall = TimeSpan.Zero, upkeepCpu = TimeSpan.Zero;
         var upkeepBatches = new List<double>();
+        TimeSpan readTime = TimeSpan.Zero, evaluateTime = TimeSpan.Zero, writeTime = TimeSpan.Zero;
         int entered = 0, left = 0, marks = 0;
         var contacts = new HashSet<long>();
         await using (var connection = new SqliteConnection($"Data Source={server.DatabasePath};Pooling=False"))
@@ -134,6 +135,7 @@ internal static class SegmentBenchmark
                             break;
                         }
                         upkeepBatches.Add(result.Elapsed.TotalMilliseconds);
+                        (readTime, evaluateTime, writeTime) = (readTime + result.ReadTime, evaluateTime + result.EvaluateTime, writeTime + result.WriteTime);
                         (entered, left, marks) = (entered + result.Entered, left + result.Left, marks + result.Marks);
                     }
                 }
@@ -146,12 +148,15 @@ internal static class SegmentBenchmark
         {
             throw new InvalidOperationException($"{marks} marks handled; expected {options.Events}.");
         }
-        var verified = Verify(server, options, now);
+        var verified = Verify(server, options);
+        var batchesTotal = readTime + evaluateTime + writeTime;
+        string Percent(TimeSpan part) => Report.F(100 * part / batchesTotal, 0);
         Report.Header("run", "contacts", "segments", "events", "batch", "distinct contacts", "entered", "left", "upkeep wall µs / event", "upkeep CPU µs / event",
-            "upkeep batch p50 ms", "writers' µs / event", "check", "load");
+            "upkeep batch p50 ms", "read / evaluate / write %", "writers' µs / event", "check", "load");
         Report.Row(Report.I(run), Report.I(options.Contacts), Report.I(Math.Min(options.Segments, Definitions.Length)), Report.I(options.Events), Report.I(options.Batch),
             Report.I(contacts.Count), Report.I(entered), Report.I(left), Report.F(upkeepWall.TotalMicroseconds / options.Events, 1),
-            Report.F(upkeepCpu.TotalMicroseconds / options.Events, 1), Report.F(Stats.Median(upkeepBatches), 1), Report.F(writeWall.TotalMicroseconds / options.Events, 1),
+            Report.F(upkeepCpu.TotalMicroseconds / options.Events, 1), Report.F(Stats.Median(upkeepBatches), 1),
+            $"{Percent(readTime)} / {Percent(evaluateTime)} / {Percent(writeTime)}", Report.F(writeWall.TotalMicroseconds / options.Events, 1),
             verified, Load());
     }
 
@@ -237,7 +242,7 @@ internal static class SegmentBenchmark
     }
 
     /// <summary>Checks incremental membership against a fresh evaluation (preview) for two segments the events change: "ok" or the mismatch.</summary>
-    private static string Verify(LeadFlowServer server, BenchOptions options, DateTime now)
+    private static string Verify(LeadFlowServer server, BenchOptions options)
     {
         var checks = new List<string>();
         foreach (var name in new[] { "mql", "webinar-fans" }.Where(n => Definitions.Take(options.Segments).Any(d => d.Name == n)))
@@ -249,7 +254,6 @@ internal static class SegmentBenchmark
             var counted = ScoringData.Count(server.DatabasePath, $"SELECT member_count FROM segments WHERE name = '{name}'");
             checks.Add(preview.Count == stored && stored == counted ? $"{name} ok" : $"{name} MISMATCH fresh {preview.Count} stored {stored} count {counted}");
         }
-        _ = now;
         return string.Join(", ", checks);
     }
 

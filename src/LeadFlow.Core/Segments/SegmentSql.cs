@@ -27,5 +27,31 @@ internal static class SegmentSql
                 : "INSERT INTO workflow_event_outbox (contact_id, event_name, value) SELECT value::bigint, {0}, {1} FROM json_array_elements_text({2}::json)",
                 [eventName, segment, Json(contactIds)], ct);
 
+    /// <summary>Stores each contact's expiry, keeping an earlier one already stored (another segment's).</summary>
+    public static Task<int> UpsertTimersAsync(LeadFlowDbContext db, IReadOnlyCollection<KeyValuePair<long, DateTime>> timers, CancellationToken ct)
+    {
+        if (timers.Count == 0)
+        {
+            return Task.FromResult(0);
+        }
+        var sqlite = db.IsSqlite;
+        var json = "[" + string.Join(',', timers.Select(t => "[" + t.Key.ToString(CultureInfo.InvariantCulture) + ",\"" + Timestamp(t.Value, sqlite) + "\"]")) + "]";
+        return db.Database.ExecuteSqlRawAsync(sqlite
+            ? """
+              INSERT INTO segment_timers (contact_id, due_at) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each({0}) WHERE true
+              ON CONFLICT (contact_id) DO UPDATE SET due_at = min(due_at, excluded.due_at)
+              """
+            : """
+              INSERT INTO segment_timers (contact_id, due_at) SELECT (value->>0)::bigint, (value->>1)::timestamptz FROM json_array_elements({0}::json)
+              ON CONFLICT (contact_id) DO UPDATE SET due_at = LEAST(segment_timers.due_at, excluded.due_at)
+              """,
+            [json], ct);
+    }
+
+    /// <summary>An instant as the column holds it (EF Core's text format on SQLite, so that comparisons stay textual).</summary>
+    private static string Timestamp(DateTime at, bool sqlite) => sqlite
+        ? at.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture)
+        : DateTime.SpecifyKind(at, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture);
+
     private static string Json(IEnumerable<long> ids) => "[" + string.Join(',', ids.Select(id => id.ToString(CultureInfo.InvariantCulture))) + "]";
 }

@@ -7,7 +7,8 @@ using Microsoft.EntityFrameworkCore;
 namespace LeadFlow.Core.Segments;
 
 /// <summary>What one upkeep batch did.</summary>
-public sealed record UpkeepResult(int Marks, int Contacts, int Entered, int Left, TimeSpan Elapsed)
+public sealed record UpkeepResult(int Marks, int Contacts, int Entered, int Left, TimeSpan Elapsed,
+    TimeSpan ReadTime = default, TimeSpan EvaluateTime = default, TimeSpan WriteTime = default)
 {
     public static readonly UpkeepResult Empty = new(0, 0, 0, 0, TimeSpan.Zero);
 }
@@ -42,6 +43,7 @@ public sealed class SegmentUpkeep(LeadFlowDbContext db, WriteGate gate, SegmentC
         var contactIds = marks.Select(m => m.ContactId).Distinct().ToList();
         var now = clock.GetUtcNow().UtcDateTime;
         var snapshots = await SegmentSnapshots.ReadAsync(db, lifecycle, contactIds, FilterNeeds.Union(compiled.Select(c => c.Filter.Needs)), now, ct);
+        var read = Stopwatch.GetElapsedTime(started);
 
         var wanted = new HashSet<(long Segment, long Contact)>();
         var timers = new Dictionary<long, DateTime>();
@@ -68,6 +70,7 @@ public sealed class SegmentUpkeep(LeadFlowDbContext db, WriteGate gate, SegmentC
             }
         }
 
+        var evaluated = Stopwatch.GetElapsedTime(started);
         var markIds = marks.Select(m => m.Id).ToList();
         var entered = new List<SegmentMember>();
         var left = new List<(long Segment, long Contact)>();
@@ -104,7 +107,7 @@ public sealed class SegmentUpkeep(LeadFlowDbContext db, WriteGate gate, SegmentC
 
             // The contacts' expiries are replaced by what this evaluation found (across every segment).
             await db.Set<SegmentTimer>().Where(t => EF.Parameter(contactIds).Contains(t.ContactId)).ExecuteDeleteAsync(ct);
-            db.Set<SegmentTimer>().AddRange(timers.Select(t => new SegmentTimer { ContactId = t.Key, DueAt = t.Value }));
+            await SegmentSql.UpsertTimersAsync(db, timers, ct);
             await db.Set<SegmentDirtyMark>().Where(d => EF.Parameter(markIds).Contains(d.Id)).ExecuteDeleteAsync(ct);
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
@@ -114,7 +117,8 @@ public sealed class SegmentUpkeep(LeadFlowDbContext db, WriteGate gate, SegmentC
         {
             dispatch.Request();
         }
-        return new UpkeepResult(marks.Count, contactIds.Count, entered.Count, left.Count, Stopwatch.GetElapsedTime(started));
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        return new UpkeepResult(marks.Count, contactIds.Count, entered.Count, left.Count, elapsed, read, evaluated - read, elapsed - evaluated);
     }
 
     /// <summary>Builds the next chunk of the first segment being built; false when none is.</summary>
@@ -166,22 +170,7 @@ public sealed class SegmentUpkeep(LeadFlowDbContext db, WriteGate gate, SegmentC
             {
                 await db.Set<SegmentMember>().Where(m => m.SegmentId == segment.Id && EF.Parameter(removed).Contains(m.ContactId)).ExecuteDeleteAsync(ct);
             }
-            if (expiries.Count > 0)
-            {
-                var expiring = expiries.Keys.ToList();
-                var stored = await db.Set<SegmentTimer>().Where(t => EF.Parameter(expiring).Contains(t.ContactId)).ToDictionaryAsync(t => t.ContactId, ct);
-                foreach (var (contactId, due) in expiries)
-                {
-                    if (!stored.TryGetValue(contactId, out var timer))
-                    {
-                        db.Set<SegmentTimer>().Add(new SegmentTimer { ContactId = contactId, DueAt = due });
-                    }
-                    else if (due < timer.DueAt)
-                    {
-                        timer.DueAt = due;
-                    }
-                }
-            }
+            await SegmentSql.UpsertTimersAsync(db, expiries, ct);
             var delta = added.Count - removed.Count;
             var moved = await db.Set<Segment>().Where(s => s.Id == segment.Id && s.Version == segment.Version && s.BuildCursor == cursor)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.BuildCursor, last).SetProperty(x => x.MemberCount, x => x.MemberCount + delta), ct);
