@@ -368,9 +368,11 @@ public sealed class SegmentFilter
             }
             else
             {
-                Needs.InteractionTypes.UnionWith(types.Select(t => t.Trim()));
+                // Ingestion stores types lower-cased; the loader filters on them in SQL.
+                types = types.Select(t => t.Trim().ToLowerInvariant()).ToArray();
+                Needs.InteractionTypes.UnionWith(types);
             }
-            return new RecentBehavior(types?.Select(t => t.Trim()).ToArray(), url, asset, channel, campaign, window, atLeast);
+            return new RecentBehavior(types, url, asset, channel, campaign, window, atLeast);
         }
 
         private string? Text(JsonElement value, string path)

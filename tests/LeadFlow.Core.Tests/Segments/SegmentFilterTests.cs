@@ -87,6 +87,7 @@ public sealed class SegmentFilterTests
         Assert.False(Matches("""{"behavior":{"type":"form_submit","withinDays":30}}"""));
         Assert.True(Matches("""{"behavior":{"type":["form_submit"],"asset":"demo","campaign":"Q4","withinDays":60}}"""));
         Assert.True(Matches("""{"behavior":{"channel":"web","withinDays":7,"atLeast":2}}"""));
+        Assert.True(Matches("""{"behavior":{"type":"Page_View","url":"/PRICING","withinDays":30,"atLeast":2}}"""));
 
         var filter = SegmentFilter.Parse(pricing, out _)!;
         // The older pricing view (10 days ago) leaves the window first: 20 days from now, and the contact leaves the segment then.
