@@ -35,8 +35,11 @@ public sealed record SegmentPreviewRequest
 internal sealed record SegmentDto(long Id, string Name, string? Description, JsonElement Filter, string Status, int MemberCount, int Version,
     DateTime CreatedAt, DateTime UpdatedAt, DateTime? BuiltAt)
 {
-    public static SegmentDto From(Segment s) => new(s.Id, s.Name, s.Description, JsonDocument.Parse(s.Filter).RootElement.Clone(), s.Status, s.MemberCount, s.Version,
-        s.CreatedAt, s.UpdatedAt, s.BuiltAt);
+    public static SegmentDto From(Segment s)
+    {
+        using var filter = JsonDocument.Parse(s.Filter);
+        return new(s.Id, s.Name, s.Description, filter.RootElement.Clone(), s.Status, s.MemberCount, s.Version, s.CreatedAt, s.UpdatedAt, s.BuiltAt);
+    }
 }
 
 internal sealed record SegmentCountDto(string Name, int Count, string Status);
