@@ -23,6 +23,8 @@ internal static class BenchmarkMain
                      --delivery-concurrency (deliveries/s vs concurrency / latency, max in flight at the receiver).
                      Its options: --mqls N (100000), --latency-ms N (20), --delivery-concurrency N (32),
                      --deliver N (all queued), --queue-batch N (5000, Transfers:QueueBatchSize).
+          segments   Segment membership upkeep: --contacts contacts, --segments segments built, then --events changes
+                     (interactions, scores, tags, stages) marked in transactions of --batch, kept current incrementally.
 
         Options (both commands):
           --events N        interactions per run                      (default 1000000)
@@ -77,6 +79,7 @@ internal static class BenchmarkMain
             "rules-overhead" => await RulesOverhead.RunAsync(options, cancel.Token),
             "process" or "scored" or "rescore" => await ScoringBenchmark.RunAsync(args[0], options, cancel.Token),
             "transfer" => await TransferBenchmark.RunAsync(options, cancel.Token),
+            "segments" => await SegmentBenchmark.RunAsync(options, cancel.Token),
             _ => await UnknownAsync(args[0]),
         };
     }
@@ -115,6 +118,7 @@ internal sealed record BenchOptions
     public int DeliveryConcurrency { get; init; } = 32;
     public int? Deliver { get; init; }
     public int QueueBatch { get; init; } = 5_000;
+    public int Segments { get; init; } = 10;
 
     public string FormatName => Format == BodyFormat.NdJson ? "ndjson" : "json";
 
@@ -148,6 +152,7 @@ internal sealed record BenchOptions
                 "--batch" => options with { Batch = Positive(arg, value) },
                 "--contacts" => options with { Contacts = Positive(arg, value) },
                 "--runs" => options with { Runs = Positive(arg, value) },
+                "--segments" => options with { Segments = Positive(arg, value) },
                 "--concurrency" => options with { Concurrency = Positive(arg, value) },
                 "--seed" => options with { Seed = Positive(arg, value) },
                 "--format" => options with

@@ -67,6 +67,9 @@ public sealed record TransferFilter
     /// <c>contact_qualifications.rule</c>, <c>contact.qualificationRule</c> in expressions); empty = any rule.
     /// </summary>
     public IReadOnlyList<string> Rules { get; init; } = [];
+
+    /// <summary>Segments (by name) the contact is a member of, any of; empty = any.</summary>
+    public IReadOnlyList<string> Segments { get; init; } = [];
 }
 
 public static class TransferOwner

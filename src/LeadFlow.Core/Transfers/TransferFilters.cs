@@ -24,6 +24,7 @@ public static class TransferFilters
         Owner = string.IsNullOrWhiteSpace(filter.Owner) ? null : filter.Owner.Trim().ToLowerInvariant(),
         Owners = Clean(filter.Owners, o => o),
         Rules = Clean(filter.Rules, r => r),
+        Segments = Clean(filter.Segments, s => s.ToLowerInvariant()),
     };
 
     /// <summary>
@@ -36,7 +37,7 @@ public static class TransferFilters
         // JSON null for a list means none.
         filter = filter with
         {
-            Stages = filter.Stages ?? [], AllTags = filter.AllTags ?? [], AnyTags = filter.AnyTags ?? [], Owners = filter.Owners ?? [], Rules = filter.Rules ?? [],
+            Stages = filter.Stages ?? [], AllTags = filter.AllTags ?? [], AnyTags = filter.AnyTags ?? [], Owners = filter.Owners ?? [], Rules = filter.Rules ?? [], Segments = filter.Segments ?? [],
         };
         var unknown = filter.Stages.Where(s => lifecycle.Find(s) is null).ToList();
         if (unknown.Count > 0)

@@ -77,7 +77,8 @@ public sealed partial class TransferRunner(LeadFlowDbContext db, WriteGate gate,
                     filter.AnyTags.Count == 0, Json(filter.AnyTags),
                     filter.Owner == TransferOwner.Assigned, filter.Owner == TransferOwner.Unassigned,
                     filter.Owners.Count == 0, Json(filter.Owners),
-                    filter.Rules.Count == 0, Json(filter.Rules)], ct);
+                    filter.Rules.Count == 0, Json(filter.Rules),
+                    filter.Segments.Count == 0, Json(filter.Segments.Select(s => s.Trim().ToLowerInvariant()))], ct);
                 await db.TransferRuns.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.Selected, selected), ct);
                 await transaction.CommitAsync(ct);
             }
@@ -132,7 +133,7 @@ public sealed partial class TransferRunner(LeadFlowDbContext db, WriteGate gate,
     // Select (q.status <> 'not_qualified' lets it read the partial index of qualified leads instead of every qualification):
     // {0} run, {1} statuses, {2} any grade, {3} grades, {4} any country, {5} countries, {6} min scores (object model -> score),
     // {7} any stage, {8} the initial stage (a contact's null stage), {9} stages, {10} all of these tags, {11} any tag, {12} any of these tags,
-    // {13} owner assigned, {14} owner unassigned, {15} any owner, {16} owners, {17} any rule, {18} rules.
+    // {13} owner assigned, {14} owner unassigned, {15} any owner, {16} owners, {17} any rule, {18} rules, {19} any segment, {20} segment names.
     // Queue: {0} connector, {1} now, {2} run, {3}..{4} the chunk's contacts (after, up to). MarkQueued: {0} run, {1}..{2} the chunk's contacts.
     private static readonly Statements SqliteSql = new(
         Select: """
@@ -151,6 +152,8 @@ public sealed partial class TransferRunner(LeadFlowDbContext db, WriteGate gate,
               AND (NOT {13} OR c.owner IS NOT NULL) AND (NOT {14} OR c.owner IS NULL)
               AND ({15} OR c.owner IN (SELECT value FROM json_each({16})))
               AND ({17} OR q.rule IN (SELECT value FROM json_each({18})))
+              AND ({19} OR EXISTS (SELECT 1 FROM segment_members sm JOIN segments sg ON sg.id = sm.segment_id
+                                  WHERE sm.contact_id = c.id AND sg.name IN (SELECT value FROM json_each({20}))))
             """,
         Queue: """
             INSERT INTO crm_deliveries (connector, contact_id, idempotency_key, payload, status, attempts, next_attempt_at, transfer_run_id, created_at)
@@ -181,6 +184,8 @@ public sealed partial class TransferRunner(LeadFlowDbContext db, WriteGate gate,
               AND (NOT {13} OR c.owner IS NOT NULL) AND (NOT {14} OR c.owner IS NULL)
               AND ({15} OR c.owner IN (SELECT value FROM json_array_elements_text({16}::json)))
               AND ({17} OR q.rule IN (SELECT value FROM json_array_elements_text({18}::json)))
+              AND ({19} OR EXISTS (SELECT 1 FROM segment_members sm JOIN segments sg ON sg.id = sm.segment_id
+                                  WHERE sm.contact_id = c.id AND sg.name IN (SELECT value FROM json_array_elements_text({20}::json))))
             """,
         Queue: """
             INSERT INTO crm_deliveries (connector, contact_id, idempotency_key, payload, status, attempts, next_attempt_at, transfer_run_id, created_at)

@@ -301,6 +301,7 @@ internal sealed partial class WorkflowLeadEvents : ILeadEventSink, IHostedServic
                 ContactCreatedEvent.Name => ContactCreatedEvent.Create(item.ContactId, item.Value),
                 ScoreThresholdEvent.Name => ReadCrossing(item.ContactId, item.Data),
                 Crm.LeadTransferredEvent.Name => Crm.LeadTransferredEvent.FromOutbox(item.ContactId, item.Value, item.Data),
+                Segments.SegmentEvents.Entered or Segments.SegmentEvents.Left => Segments.SegmentEvents.FromOutbox(item.ContactId, item.EventName, item.Value),
                 _ => LifecycleEvents.FromOutbox(item.ContactId, item.EventName, item.Value, item.Previous, item.Data),
             };
             // Every lead event is correlated by its contact under its outbox name: unless it also resumes waits of any
@@ -344,6 +345,7 @@ internal sealed partial class WorkflowLeadEvents : ILeadEventSink, IHostedServic
         LeadEvent.InteractionReceived => isInteraction && interactionType is not null ? [InteractionEvent.TypeHash(interactionType), EventFilter.Any] : null,
         LeadEvent.Qualified => [ContactEvents.Hash("Status", value), EventFilter.Any],
         LeadEvent.GradeChanged => [ContactEvents.Hash("Grade", value), EventFilter.Any],
+        Segments.SegmentEvents.Entered or Segments.SegmentEvents.Left => [Segments.SegmentEvents.Hash(value), EventFilter.Any],
         _ => null,
     };
 
