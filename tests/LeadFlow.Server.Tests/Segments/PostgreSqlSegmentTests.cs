@@ -14,7 +14,22 @@ namespace LeadFlow.Server.Tests.Segments;
 /// </summary>
 public sealed class PostgreSqlSegmentTests : IAsyncLifetime
 {
+    // The Segment Entered events the set-based insert writes are dispatched in the background (the outbox row is gone
+    // once handled), so they are observed where they end up: one instance of this workflow per contact that entered.
+    private const string OnDemo = """
+        {
+          "definitionId": "on-demo",
+          "name": "on-demo",
+          "activities": [
+            { "activityId": "entered", "type": "SegmentEntered", "properties": [ { "name": "Segment", "syntax": "Literal", "expressions": { "Literal": "demo" } } ] },
+            { "activityId": "note", "type": "WriteLog", "properties": [ { "name": "Message", "syntax": "Liquid", "expressions": { "Liquid": "entered {{ input.segment }}" } } ] }
+          ],
+          "connections": [ { "sourceActivityId": "entered", "targetActivityId": "note", "outcome": "Done" } ]
+        }
+        """;
+
     private readonly string _export = Directory.CreateTempSubdirectory("leadflow-pg-segments-").FullName;
+    private readonly string _workflows = Directory.CreateTempSubdirectory("leadflow-pg-segments-wf-").FullName;
     private PostgresDatabase? _database;
     private ScoringApp? _app;
     private HttpClient _admin = null!;
@@ -24,10 +39,12 @@ public sealed class PostgreSqlSegmentTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _database = await PostgresDatabase.CreateAsync();
+        await File.WriteAllTextAsync(Path.Combine(_workflows, "on-demo.json"), OnDemo, Ct);
         _app = ScoringApp.Create(settings: new Dictionary<string, string?>
         {
             ["Storage:Provider"] = "PostgreSql",
             ["Storage:ConnectionString"] = _database.ConnectionString,
+            ["Workflows:Directory"] = _workflows,
             ["Segments:RunUpkeep"] = "false",
             ["Crm:Connectors:crm:Type"] = "Csv",
             ["Crm:Connectors:crm:Directory"] = _export,
@@ -48,6 +65,7 @@ public sealed class PostgreSqlSegmentTests : IAsyncLifetime
             await _database.DisposeAsync();
         }
         Directory.Delete(_export, recursive: true);
+        Directory.Delete(_workflows, recursive: true);
     }
 
     [Fact]
@@ -70,7 +88,7 @@ public sealed class PostgreSqlSegmentTests : IAsyncLifetime
         Assert.True(await _app.Factory.DbAsync(db => db.Set<SegmentDirtyMark>().CountAsync(Ct)) >= 2);
         await UpkeepAsync();
         Assert.Equal([2, 1], await CountsAsync());
-        Assert.Equal(2, await _app.Factory.DbAsync(db => db.WorkflowEventOutbox.CountAsync(o => o.EventName == SegmentEvents.Entered, Ct)));
+        Assert.Equal(2, await EnteredInstancesAsync(2));
 
         var transfer = await (await _admin.PostAsync("/api/transfers", Http.Json("""
             {"name":"dach","connector":"crm","filter":{"qualification":["mql"],"segments":["germany"]}}
@@ -84,6 +102,25 @@ public sealed class PostgreSqlSegmentTests : IAsyncLifetime
 
     private async Task<long> ContactAsync(string body) =>
         (await (await _admin.PutAsync("/api/contacts", Http.Json(body), Ct)).ExpectAsync(HttpStatusCode.Created))["id"]!.GetValue<long>();
+
+    /// <summary>The instances of on-demo once <paramref name="expected"/> exist and the outbox is drained (or 20 s passed).</summary>
+    private async Task<int> EnteredInstancesAsync(int expected)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        int count;
+        do
+        {
+            var pending = await _app!.Factory.DbAsync(db => db.WorkflowEventOutbox.AnyAsync(Ct));
+            count = await _app.Factory.DbAsync(db => db.WorkflowInstances.CountAsync(i => i.DefinitionId == "on-demo", Ct));
+            if (!pending && count >= expected)
+            {
+                return count;
+            }
+            await Task.Delay(25, Ct);
+        }
+        while (watch.Elapsed < TimeSpan.FromSeconds(20));
+        return count;
+    }
 
     private async Task UpkeepAsync()
     {
