@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using LeadFlow.Core.Crm;
 using LeadFlow.Core.Lifecycle;
+using LeadFlow.Core.Segments;
 using LeadFlow.Core.Storage;
 using LeadFlow.Core.Transfers;
 using LeadFlow.Server.Auth;
@@ -81,7 +82,7 @@ internal static class TransferEndpoints
     private static async Task<Results<Created<TransferDto>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         TransferRequest request, LeadFlowDbContext db, WriteGate gate, TimeProvider clock, IOptionsMonitor<CrmOptions> crm, LifecycleModel lifecycle, CancellationToken ct)
     {
-        if (Validate(request, crm.CurrentValue, lifecycle, clock, out var next) is { } invalid)
+        if (Validate(request, crm.CurrentValue, lifecycle, clock, await UnknownSegmentsAsync(request.Filter, db, ct), out var next) is { } invalid)
         {
             return invalid;
         }
@@ -119,7 +120,7 @@ internal static class TransferEndpoints
     private static async Task<Results<Ok<TransferDto>, ValidationProblem, ProblemHttpResult>> ReplaceAsync(
         long id, TransferRequest request, LeadFlowDbContext db, WriteGate gate, TimeProvider clock, IOptionsMonitor<CrmOptions> crm, LifecycleModel lifecycle, CancellationToken ct)
     {
-        if (Validate(request, crm.CurrentValue, lifecycle, clock, out var next) is { } invalid)
+        if (Validate(request, crm.CurrentValue, lifecycle, clock, await UnknownSegmentsAsync(request.Filter, db, ct), out var next) is { } invalid)
         {
             return invalid;
         }
@@ -219,10 +220,27 @@ internal static class TransferEndpoints
         return TypedResults.Ok(page);
     }
 
-    private static ValidationProblem? Validate(TransferRequest request, CrmOptions crm, LifecycleModel lifecycle, TimeProvider clock, out DateTime? next)
+    /// <summary>The filter's segments that do not exist (a typo would select nobody, silently).</summary>
+    private static async Task<IReadOnlyList<string>> UnknownSegmentsAsync(TransferFilter filter, LeadFlowDbContext db, CancellationToken ct)
+    {
+        var names = (filter.Segments ?? []).Where(n => !string.IsNullOrWhiteSpace(n)).Select(n => n.Trim().ToLowerInvariant()).Distinct().ToList();
+        if (names.Count == 0)
+        {
+            return [];
+        }
+        var known = await db.Set<Segment>().AsNoTracking().Where(g => names.Contains(g.Name)).Select(g => g.Name).ToListAsync(ct);
+        return names.Except(known, StringComparer.Ordinal).ToList();
+    }
+
+    private static ValidationProblem? Validate(TransferRequest request, CrmOptions crm, LifecycleModel lifecycle, TimeProvider clock,
+        IReadOnlyList<string> unknownSegments, out DateTime? next)
     {
         next = null;
         var errors = new Dictionary<string, string[]>();
+        if (unknownSegments.Count > 0)
+        {
+            errors["filter.segments"] = [$"No segment {string.Join(", ", unknownSegments.Select(n => $"'{n}'"))}; create it first (POST /api/segments)."];
+        }
         if (!crm.Connectors.ContainsKey(request.Connector))
         {
             errors["connector"] = [$"No connector '{request.Connector}' is configured; known: {string.Join(", ", crm.Connectors.Keys.Order(StringComparer.Ordinal))}."];

@@ -219,7 +219,7 @@ public class TransferApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Bad_stage_tag_owner_and_rule_filters_are_problems_naming_the_field()
+    public async Task Bad_stage_tag_owner_rule_and_segment_filters_are_problems_naming_the_field()
     {
         var errors = await (await _admin.PostAsync("/api/transfers", Http.Json("""
             {"name":"x","connector":"crm","filter":{"stages":["mql","prospect"],"allTags":[" "],"anyTags":["{{new string('x', 65)}}"],"owner":"someone","rules":[""]}}
@@ -230,6 +230,11 @@ public class TransferApiTests : IAsyncLifetime
             {"name":"x","connector":"crm","filter":{"owner":"unassigned","owners":["kim@sales.example"]}}
             """), Ct)).ExpectProblemAsync(HttpStatusCode.BadRequest);
         Assert.Equal(["filter.owners"], contradiction.Fields());
+        var noSegment = await (await _admin.PostAsync("/api/transfers", Http.Json("""
+            {"name":"x","connector":"crm","filter":{"segments":["Germany-Typo"]}}
+            """), Ct)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal(["filter.segments"], noSegment.Fields());
+        Assert.Contains("'germany-typo'", noSegment["errors"]!["filter.segments"]![0]!.GetValue<string>(), StringComparison.Ordinal);
 
         // Replacing a transfer checks the same way, and a refused replacement changes nothing.
         var id = (await (await _admin.PostAsync("/api/transfers", Http.Json("""{"name":"ok","connector":"crm","filter":{"stages":["mql"]}}"""), Ct))
