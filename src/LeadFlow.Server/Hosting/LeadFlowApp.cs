@@ -17,6 +17,7 @@ using LeadFlow.Server.Email;
 using LeadFlow.Server.ElsaApi;
 using LeadFlow.Server.Interactions;
 using LeadFlow.Server.Lifecycle;
+using LeadFlow.Server.Nurture;
 using LeadFlow.Server.Problems;
 using LeadFlow.Server.Rules;
 using LeadFlow.Server.Scoring;
@@ -100,6 +101,7 @@ internal static class LeadFlowApp
         app.MapEmailLinks();
         app.MapCrm();
         app.MapTransfers();
+        app.MapNurture();
         // HTTP Endpoint triggers under Elsa 2's /workflows base path (each endpoint's own Authorize/Policy applies).
         app.MapWorkflowHttpEndpoints();
         app.MapApiKeys();
