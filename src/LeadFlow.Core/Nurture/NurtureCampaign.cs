@@ -98,7 +98,7 @@ public static class NurtureCampaigns
                 }
                 catch (FormatException ex)
                 {
-                    problems.Add($"{at}: wait {ex.Message} Use ISO-8601 (P3D, PT12H) or d.hh:mm:ss.");
+                    problems.Add($"{at}: wait {ex.Message}");
                 }
             }
             else if (item.ContainsKey("wait"))

@@ -4,13 +4,14 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace LeadFlow.Core.Nurture;
 
 /// <summary>
-/// Where one run of a nurture stream (one workflow instance) has a contact: the stream (workflow definition id), the
-/// stage, how many of the stage's campaigns went out, and since when. Written by Nurture Stage as it goes, so that a
-/// report can count the contacts in each stage without reading workflow state. A recycled contact that re-enters the
-/// stream has a new instance, so a new row; its earlier run keeps the status it ended with.
+/// One visit of a contact to a stage of a nurture stream (one workflow instance is one run through the stream): the
+/// stream (workflow definition id), the stage, how many of its campaigns went out, and how the contact left it. Written
+/// by Nurture Stage as it goes, so that a report can count the contacts in each stage now and how contacts left each
+/// stage without reading workflow state. A recycled contact that re-enters the stream is a new run with new rows.
 /// </summary>
 public sealed class NurturePosition
 {
+    public long Id { get; set; }
     public string WorkflowInstanceId { get; set; } = "";
     public string Stream { get; set; } = "";
     public long ContactId { get; set; }
@@ -19,10 +20,13 @@ public sealed class NurturePosition
     /// <summary>The stage's activity id in the stream's workflow (stage names need not be unique).</summary>
     public string StageActivityId { get; set; } = "";
 
-    /// <summary><see cref="NurtureStatus"/>: active while in a stage, else how the contact left the stage or the stream.</summary>
+    /// <summary>Which entry of the run into this stage (a workflow may loop back to a stage).</summary>
+    public int Entry { get; set; }
+
+    /// <summary><see cref="NurtureStatus"/>: active while in the stage, else how the contact left it.</summary>
     public string Status { get; set; } = NurtureStatus.Active;
 
-    /// <summary>Campaigns of the current stage sent so far (skipped ones, whose condition was false, not counted).</summary>
+    /// <summary>Campaigns of the stage sent so far (skipped ones, and those passed over, not counted).</summary>
     public int CampaignsSent { get; set; }
 
     /// <summary>The last campaign sent in the stage: its 1-based position and template.</summary>
@@ -32,9 +36,8 @@ public sealed class NurturePosition
 
     /// <summary>When the stage next sends or completes (null once the contact left the stage).</summary>
     public DateTime? NextAt { get; set; }
-    public DateTime EnteredStreamAt { get; set; }
-    public DateTime StageSince { get; set; }
-    public DateTime UpdatedAt { get; set; }
+    public DateTime EnteredAt { get; set; }
+    public DateTime? LeftAt { get; set; }
 }
 
 /// <summary>One campaign a nurture stage sent, or decided not to send, to a contact (the message itself is in <c>email_messages</c>).</summary>
@@ -79,13 +82,14 @@ internal sealed class NurturePositionConfiguration : IEntityTypeConfiguration<Nu
     public void Configure(EntityTypeBuilder<NurturePosition> builder)
     {
         builder.ToTable("nurture_positions");
-        builder.HasKey(p => p.WorkflowInstanceId);
+        builder.HasKey(p => p.Id);
         builder.Property(p => p.WorkflowInstanceId).HasMaxLength(64);
         builder.Property(p => p.Stream).HasMaxLength(64);
         builder.Property(p => p.Stage).HasMaxLength(NurtureCampaigns.MaxStageLength);
         builder.Property(p => p.StageActivityId).HasMaxLength(100);
         builder.Property(p => p.Status).HasMaxLength(20);
         builder.Property(p => p.LastTemplate).HasMaxLength(NurtureCampaigns.MaxTextLength);
+        builder.HasIndex(p => new { p.WorkflowInstanceId, p.StageActivityId, p.Entry }).IsUnique();
         builder.HasIndex(p => new { p.Stream, p.Status, p.StageActivityId });
         builder.HasIndex(p => p.ContactId);
         builder.HasOne<Contacts.Contact>().WithMany().HasForeignKey(p => p.ContactId).OnDelete(DeleteBehavior.Cascade);

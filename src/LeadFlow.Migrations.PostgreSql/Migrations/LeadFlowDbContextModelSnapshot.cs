@@ -787,10 +787,12 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
 
             modelBuilder.Entity("LeadFlow.Core.Nurture.NurturePosition", b =>
                 {
-                    b.Property<string>("WorkflowInstanceId")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("workflow_instance_id");
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<int>("CampaignsSent")
                         .HasColumnType("integer")
@@ -800,9 +802,13 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("contact_id");
 
-                    b.Property<DateTime>("EnteredStreamAt")
+                    b.Property<DateTime>("EnteredAt")
                         .HasColumnType("timestamp with time zone")
-                        .HasColumnName("entered_stream_at");
+                        .HasColumnName("entered_at");
+
+                    b.Property<int>("Entry")
+                        .HasColumnType("integer")
+                        .HasColumnName("entry");
 
                     b.Property<int?>("LastCampaign")
                         .HasColumnType("integer")
@@ -816,6 +822,10 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
                         .HasColumnName("last_template");
+
+                    b.Property<DateTime?>("LeftAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("left_at");
 
                     b.Property<DateTime?>("NextAt")
                         .HasColumnType("timestamp with time zone")
@@ -833,10 +843,6 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("stage_activity_id");
 
-                    b.Property<DateTime>("StageSince")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("stage_since");
-
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -849,15 +855,20 @@ namespace LeadFlow.Migrations.PostgreSql.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("stream");
 
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("updated_at");
+                    b.Property<string>("WorkflowInstanceId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("workflow_instance_id");
 
-                    b.HasKey("WorkflowInstanceId");
+                    b.HasKey("Id");
 
                     b.HasIndex("ContactId");
 
                     b.HasIndex("Stream", "Status", "StageActivityId");
+
+                    b.HasIndex("WorkflowInstanceId", "StageActivityId", "Entry")
+                        .IsUnique();
 
                     b.ToTable("nurture_positions", (string)null);
                 });

@@ -767,10 +767,10 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
 
             modelBuilder.Entity("LeadFlow.Core.Nurture.NurturePosition", b =>
                 {
-                    b.Property<string>("WorkflowInstanceId")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workflow_instance_id");
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
 
                     b.Property<int>("CampaignsSent")
                         .HasColumnType("INTEGER")
@@ -780,9 +780,13 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("contact_id");
 
-                    b.Property<DateTime>("EnteredStreamAt")
+                    b.Property<DateTime>("EnteredAt")
                         .HasColumnType("TEXT")
-                        .HasColumnName("entered_stream_at");
+                        .HasColumnName("entered_at");
+
+                    b.Property<int>("Entry")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("entry");
 
                     b.Property<int?>("LastCampaign")
                         .HasColumnType("INTEGER")
@@ -796,6 +800,10 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT")
                         .HasColumnName("last_template");
+
+                    b.Property<DateTime?>("LeftAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("left_at");
 
                     b.Property<DateTime?>("NextAt")
                         .HasColumnType("TEXT")
@@ -813,10 +821,6 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("stage_activity_id");
 
-                    b.Property<DateTime>("StageSince")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("stage_since");
-
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -829,15 +833,20 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("stream");
 
-                    b.Property<DateTime>("UpdatedAt")
+                    b.Property<string>("WorkflowInstanceId")
+                        .IsRequired()
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT")
-                        .HasColumnName("updated_at");
+                        .HasColumnName("workflow_instance_id");
 
-                    b.HasKey("WorkflowInstanceId");
+                    b.HasKey("Id");
 
                     b.HasIndex("ContactId");
 
                     b.HasIndex("Stream", "Status", "StageActivityId");
+
+                    b.HasIndex("WorkflowInstanceId", "StageActivityId", "Entry")
+                        .IsUnique();
 
                     b.ToTable("nurture_positions", (string)null);
                 });

@@ -11,6 +11,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LeadFlow.Server.Nurture;
 
+/// <summary>A stream: contacts in it now (Active), runs ever (a recycled contact that re-entered is two), and how runs ended (Left).</summary>
 internal sealed record NurtureStreamSummaryDto(string Stream, int Active, int Runs, IReadOnlyDictionary<string, int> Left);
 
 /// <summary>A stream's report: the contacts in each stage now, and per campaign how many were sent, skipped or passed over.</summary>
@@ -24,8 +25,11 @@ internal sealed record NurtureStageDto(string ActivityId, string Stage, int Acti
 
 internal sealed record NurtureCampaignDto(int Campaign, string Template, int Sent, int Skipped, int Passed);
 
-internal sealed record NurtureRunDto(string WorkflowInstanceId, string InstanceStatus, string Status, string Stage, string StageActivityId, DateTime EnteredStreamAt,
-    DateTime StageSince, int CampaignsSent, int? LastCampaign, string? LastTemplate, DateTime? LastSentAt, DateTime? NextAt, IReadOnlyList<NurtureSendDto> Sends);
+/// <summary>One run (workflow instance) through the stream: the stages it visited, oldest first, and every campaign it sent, skipped or passed over.</summary>
+internal sealed record NurtureRunDto(string WorkflowInstanceId, string InstanceStatus, IReadOnlyList<NurtureVisitDto> Stages, IReadOnlyList<NurtureSendDto> Sends);
+
+internal sealed record NurtureVisitDto(string Stage, string StageActivityId, int Entry, string Status, DateTime EnteredAt, DateTime? LeftAt, int CampaignsSent,
+    int? LastCampaign, string? LastTemplate, DateTime? LastSentAt, DateTime? NextAt);
 
 internal sealed record NurtureSendDto(string Stage, int Campaign, string Template, string Status, string? MessageId, DateTime At);
 
@@ -33,8 +37,9 @@ internal sealed record NurtureContactDto(string Stream, long ContactId, IReadOnl
 
 /// <summary>
 /// The nurture report (<c>/api/nurture</c>): which streams run, how many contacts are in each stage of a stream, which
-/// campaigns went out, how contacts left, and one contact's way through a stream. Read from <c>nurture_positions</c> and
-/// <c>nurture_sends</c>, which Nurture Stage keeps; stages are listed in the order of the stream's published workflow.
+/// campaigns went out, how contacts left each stage and how runs ended, and one contact's runs through a stream. Read
+/// from <c>nurture_positions</c> (one row per stage visit) and <c>nurture_sends</c>, which Nurture Stage keeps; stages
+/// are listed in the order of the stream's published workflow.
 /// </summary>
 internal static class NurtureEndpoints
 {
@@ -43,35 +48,41 @@ internal static class NurtureEndpoints
     public static RouteGroupBuilder MapNurture(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/nurture").WithTags("Nurture").RequireAuthorization(Policies.Read);
-        group.MapGet("/streams", ListStreamsAsync).WithSummary("The nurture streams with contacts in them: active contacts, runs, and how runs left");
-        group.MapGet("/streams/{stream}", GetStreamAsync).WithSummary("A nurture stream: contacts per stage now, campaigns sent, skipped and passed over, and exits");
-        group.MapGet("/streams/{stream}/contacts/{contactId:long}", GetContactAsync).WithSummary("A contact's runs through a nurture stream: where it is and every campaign of each run");
+        group.MapGet("/streams", ListStreamsAsync).WithSummary("The nurture streams contacts have been in: contacts in them now, runs, and how runs ended");
+        group.MapGet("/streams/{stream}", GetStreamAsync).WithSummary("A nurture stream: contacts per stage now, campaigns sent, skipped and passed over, how contacts left each stage");
+        group.MapGet("/streams/{stream}/contacts/{contactId:long}", GetContactAsync).WithSummary("A contact's runs through a nurture stream: the stages visited and every campaign");
         return group;
     }
 
     private static async Task<Ok<List<NurtureStreamSummaryDto>>> ListStreamsAsync(LeadFlowDbContext db, CancellationToken ct)
     {
-        var rows = await Positions(db).GroupBy(p => new { p.Position.Stream, p.Position.Status, p.Running })
+        var active = await Visits(db).Where(p => p.Status == NurtureStatus.Active && p.Running).GroupBy(p => p.Stream)
+            .Select(g => new { Stream = g.Key, Count = g.Count() }).ToListAsync(ct);
+        var runs = await db.Set<NurturePosition>().AsNoTracking().GroupBy(p => p.Stream)
+            .Select(g => new { Stream = g.Key, Count = g.Select(p => p.WorkflowInstanceId).Distinct().Count() }).ToListAsync(ct);
+        var ends = await RunEnds(db).GroupBy(p => new { p.Stream, p.Status, p.Running })
             .Select(g => new { g.Key.Stream, g.Key.Status, g.Key.Running, Count = g.Count() }).ToListAsync(ct);
-        return TypedResults.Ok(rows.GroupBy(r => r.Stream).OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => new NurtureStreamSummaryDto(g.Key, g.Where(r => r.Status == NurtureStatus.Active && r.Running).Sum(r => r.Count), g.Sum(r => r.Count), LeftCounts(g.Select(r => (r.Status, r.Running, r.Count)))))
-            .ToList());
+        return TypedResults.Ok(runs.OrderBy(r => r.Stream, StringComparer.Ordinal).Select(r => new NurtureStreamSummaryDto(r.Stream,
+            active.FirstOrDefault(a => a.Stream == r.Stream)?.Count ?? 0, r.Count,
+            LeftCounts(ends.Where(e => e.Stream == r.Stream).Select(e => (e.Status, e.Running, e.Count)), stageLevel: false))).ToList());
     }
 
     private static async Task<Results<Ok<NurtureStreamDto>, ProblemHttpResult>> GetStreamAsync(string stream, LeadFlowDbContext db, IWorkflowDefinitionStore definitions, CancellationToken ct)
     {
-        var positions = await Positions(db).Where(p => p.Position.Stream == stream)
-            .GroupBy(p => new { p.Position.StageActivityId, p.Position.Stage, p.Position.Status, p.Running })
+        var visits = await Visits(db).Where(p => p.Stream == stream)
+            .GroupBy(p => new { p.StageActivityId, p.Stage, p.Status, p.Running })
             .Select(g => new { g.Key.StageActivityId, g.Key.Stage, g.Key.Status, g.Key.Running, Count = g.Count() }).ToListAsync(ct);
+        var ends = await RunEnds(db).Where(p => p.Stream == stream).GroupBy(p => new { p.Status, p.Running })
+            .Select(g => new { g.Key.Status, g.Key.Running, Count = g.Count() }).ToListAsync(ct);
         var sends = await db.Set<NurtureSend>().AsNoTracking().Where(s => s.Stream == stream)
             .GroupBy(s => new { s.StageActivityId, s.Campaign, s.Template, s.Status })
             .Select(g => new SendCount(g.Key.StageActivityId, g.Key.Campaign, g.Key.Template, g.Key.Status, g.Count())).ToListAsync(ct);
         var stages = await StagesOfAsync(definitions, stream, ct);
-        if (positions.Count == 0 && stages.Count == 0)
+        if (visits.Count == 0 && stages.Count == 0)
         {
             return Problem.NotFound($"No nurture stream '{stream}': no published workflow with Nurture Stage activities has that id, and no contact has been in it.");
         }
-        foreach (var seen in positions.Select(p => (p.StageActivityId, p.Stage)).Distinct())
+        foreach (var seen in visits.Select(p => (p.StageActivityId, p.Stage)).Distinct())
         {
             if (!stages.Exists(s => s.ActivityId == seen.StageActivityId))
             {
@@ -80,14 +91,15 @@ internal static class NurtureEndpoints
         }
         var result = stages.Select(s =>
         {
-            var here = positions.Where(p => p.StageActivityId == s.ActivityId).ToList();
-            var campaigns = sends.Where(c => c.StageActivityId == s.ActivityId).GroupBy(c => (c.Campaign, c.Template)).OrderBy(g => g.Key.Campaign).ThenBy(g => g.Key.Template, StringComparer.Ordinal)
+            var here = visits.Where(p => p.StageActivityId == s.ActivityId).ToList();
+            var campaigns = sends.Where(c => c.StageActivityId == s.ActivityId).GroupBy(c => (c.Campaign, c.Template))
+                .OrderBy(g => g.Key.Campaign).ThenBy(g => g.Key.Template, StringComparer.Ordinal)
                 .Select(g => new NurtureCampaignDto(g.Key.Campaign, g.Key.Template, Count(g, NurtureStatus.Sent), Count(g, NurtureStatus.Skipped), Count(g, NurtureStatus.Passed)))
                 .ToList();
             return new NurtureStageDto(s.ActivityId, s.Stage, here.Where(p => p.Status == NurtureStatus.Active && p.Running).Sum(p => p.Count), campaigns,
-                LeftCounts(here.Select(p => (p.Status, p.Running, p.Count))));
+                LeftCounts(here.Select(p => (p.Status, p.Running, p.Count)), stageLevel: true));
         }).ToList();
-        return TypedResults.Ok(new NurtureStreamDto(stream, result.Sum(s => s.Active), result, LeftCounts(positions.Select(p => (p.Status, p.Running, p.Count)))));
+        return TypedResults.Ok(new NurtureStreamDto(stream, result.Sum(s => s.Active), result, LeftCounts(ends.Select(p => (p.Status, p.Running, p.Count)), stageLevel: false)));
 
         static int Count(IEnumerable<SendCount> rows, string status) => rows.Where(r => r.Status == status).Sum(r => r.Count);
     }
@@ -96,43 +108,58 @@ internal static class NurtureEndpoints
 
     private static async Task<Results<Ok<NurtureContactDto>, ProblemHttpResult>> GetContactAsync(string stream, long contactId, LeadFlowDbContext db, CancellationToken ct)
     {
-        var runs = await (from p in db.Set<NurturePosition>().AsNoTracking()
-                          join i in db.WorkflowInstances.AsNoTracking() on p.WorkflowInstanceId equals i.Id into instances
-                          from i in instances.DefaultIfEmpty()
-                          where p.Stream == stream && p.ContactId == contactId
-                          orderby p.EnteredStreamAt, p.WorkflowInstanceId
-                          select new { Position = p, InstanceStatus = i == null ? "Deleted" : i.Status }).ToListAsync(ct);
-        if (runs.Count == 0)
+        var visits = await db.Set<NurturePosition>().AsNoTracking().Where(p => p.Stream == stream && p.ContactId == contactId).OrderBy(p => p.Id).ToListAsync(ct);
+        if (visits.Count == 0)
         {
             return Problem.NotFound($"Contact {contactId} has not been in nurture stream '{stream}'.");
         }
-        var ids = runs.Select(r => r.Position.WorkflowInstanceId).ToList();
+        var ids = visits.Select(v => v.WorkflowInstanceId).Distinct().ToList();
+        var statuses = await db.WorkflowInstances.AsNoTracking().Where(i => ids.Contains(i.Id)).ToDictionaryAsync(i => i.Id, i => i.Status, ct);
         var sends = await db.Set<NurtureSend>().AsNoTracking().Where(s => ids.Contains(s.WorkflowInstanceId)).OrderBy(s => s.Id).ToListAsync(ct);
-        return TypedResults.Ok(new NurtureContactDto(stream, contactId, runs.Select(r =>
-        {
-            var p = r.Position;
-            return new NurtureRunDto(p.WorkflowInstanceId, r.InstanceStatus, p.Status, p.Stage, p.StageActivityId, p.EnteredStreamAt, p.StageSince, p.CampaignsSent,
-                p.LastCampaign, p.LastTemplate, p.LastSentAt, p.NextAt,
-                sends.Where(s => s.WorkflowInstanceId == p.WorkflowInstanceId).Select(s => new NurtureSendDto(s.Stage, s.Campaign, s.Template, s.Status, s.MessageId, s.At)).ToList());
-        }).ToList()));
+        return TypedResults.Ok(new NurtureContactDto(stream, contactId, ids.Select(id => new NurtureRunDto(id, statuses.GetValueOrDefault(id) ?? "Deleted",
+            visits.Where(v => v.WorkflowInstanceId == id).Select(v => new NurtureVisitDto(v.Stage, v.StageActivityId, v.Entry, v.Status, v.EnteredAt, v.LeftAt,
+                v.CampaignsSent, v.LastCampaign, v.LastTemplate, v.LastSentAt, v.NextAt)).ToList(),
+            sends.Where(s => s.WorkflowInstanceId == id).Select(s => new NurtureSendDto(s.Stage, s.Campaign, s.Template, s.Status, s.MessageId, s.At)).ToList())).ToList()));
     }
 
-    /// <summary>Positions with whether their instance still runs (a cancelled or finished instance's "active" position is not in the stream any more).</summary>
-    private static IQueryable<PositionRow> Positions(LeadFlowDbContext db) =>
-        from p in db.Set<NurturePosition>().AsNoTracking()
+    /// <summary>Stage visits with whether their run still runs (a cancelled or finished run's "active" visit is not in the stream any more).</summary>
+    private static IQueryable<VisitRow> Visits(LeadFlowDbContext db) => Rows(db, db.Set<NurturePosition>().AsNoTracking());
+
+    /// <summary>The last stage visit of each run: how the run ended, or where it is.</summary>
+    private static IQueryable<VisitRow> RunEnds(LeadFlowDbContext db)
+    {
+        var visits = db.Set<NurturePosition>().AsNoTracking();
+        return Rows(db, visits.Where(p => p.Id == visits.Where(o => o.WorkflowInstanceId == p.WorkflowInstanceId).Max(o => o.Id)));
+    }
+
+    private static IQueryable<VisitRow> Rows(LeadFlowDbContext db, IQueryable<NurturePosition> visits) =>
+        from p in visits
         join i in db.WorkflowInstances.AsNoTracking() on p.WorkflowInstanceId equals i.Id into instances
         from i in instances.DefaultIfEmpty()
-        select new PositionRow(p, i != null && !Ended.Contains(i.Status));
+        select new VisitRow { Stream = p.Stream, StageActivityId = p.StageActivityId, Stage = p.Stage, Status = p.Status, Running = i != null && !Ended.Contains(i.Status) };
 
-    private sealed record PositionRow(NurturePosition Position, bool Running);
+    private sealed class VisitRow
+    {
+        public required string Stream { get; init; }
+        public required string StageActivityId { get; init; }
+        public required string Stage { get; init; }
+        public required string Status { get; init; }
+        public bool Running { get; init; }
+    }
 
-    /// <summary>How runs left (status other than active; an active position of an ended instance counts as "ended").</summary>
-    private static Dictionary<string, int> LeftCounts(IEnumerable<(string Status, bool Running, int Count)> rows)
+    /// <summary>
+    /// How visits left a stage (stage level: advanced, completed, qualified...) or how runs ended (the status of a run's
+    /// last visit; a run that left its last stage with Advanced went on to other activities: "left"). An active visit of a
+    /// cancelled or finished run counts as "ended"; active visits of running runs are not counted.
+    /// </summary>
+    private static Dictionary<string, int> LeftCounts(IEnumerable<(string Status, bool Running, int Count)> rows, bool stageLevel)
     {
         var left = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (status, running, count) in rows)
         {
-            var key = status == NurtureStatus.Active ? running ? null : "ended" : status;
+            var key = status == NurtureStatus.Active ? running ? null : "ended"
+                : !stageLevel && status == NurtureStatus.Advanced ? "left"
+                : status;
             if (key is not null)
             {
                 left[key] = left.GetValueOrDefault(key) + count;

@@ -69,13 +69,13 @@ public sealed class NurtureStage(IServiceScopeFactory scopes) : IResumableActivi
 
     public async ValueTask<ActivityResult> ExecuteAsync(ActivityExecutionContext context)
     {
-        var step = Prepare(context);
         context.SetState(EntryState, context.GetState<int>(EntryState) + 1);
         context.SetState(NextState, 0);
         context.SetState(SentState, 0);
         context.SetState(DueState, null);
+        var step = Prepare(context);
         await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<NurtureProgress>().EnterAsync(step.Where, null, context.CancellationToken);
+        await scope.ServiceProvider.GetRequiredService<NurtureProgress>().EnterAsync(step.Where, context.CancellationToken);
         return await StepAsync(context, step, scope.ServiceProvider, wokenByEvent: false);
     }
 
@@ -105,7 +105,7 @@ public sealed class NurtureStage(IServiceScopeFactory scopes) : IResumableActivi
         }
         var campaigns = NurtureCampaigns.ParseOrThrow(Campaigns, stage);
         var purpose = string.IsNullOrWhiteSpace(Purpose) ? EmailSender.DefaultPurpose : Purpose.Trim().ToLowerInvariant();
-        return new Step(contactId, stage, purpose, campaigns, new NurtureProgress.Where(context.WorkflowInstanceId, context.DefinitionId, contactId, stage, context.ActivityId));
+        return new Step(contactId, stage, purpose, campaigns, new NurtureProgress.Where(context.WorkflowInstanceId, context.DefinitionId, contactId, stage, context.ActivityId, context.GetState<int>(EntryState)));
     }
 
     /// <summary>Checks the contact, sends what is due (each send checked again), then leaves or waits for the next due time.</summary>

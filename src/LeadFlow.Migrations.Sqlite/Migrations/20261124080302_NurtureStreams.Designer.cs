@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace LeadFlow.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(LeadFlowDbContext))]
-    [Migration("20261124075103_NurtureStreams")]
+    [Migration("20261124080302_NurtureStreams")]
     partial class NurtureStreams
     {
         /// <inheritdoc />
@@ -770,10 +770,10 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
 
             modelBuilder.Entity("LeadFlow.Core.Nurture.NurturePosition", b =>
                 {
-                    b.Property<string>("WorkflowInstanceId")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workflow_instance_id");
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
 
                     b.Property<int>("CampaignsSent")
                         .HasColumnType("INTEGER")
@@ -783,9 +783,13 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("contact_id");
 
-                    b.Property<DateTime>("EnteredStreamAt")
+                    b.Property<DateTime>("EnteredAt")
                         .HasColumnType("TEXT")
-                        .HasColumnName("entered_stream_at");
+                        .HasColumnName("entered_at");
+
+                    b.Property<int>("Entry")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("entry");
 
                     b.Property<int?>("LastCampaign")
                         .HasColumnType("INTEGER")
@@ -799,6 +803,10 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT")
                         .HasColumnName("last_template");
+
+                    b.Property<DateTime?>("LeftAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("left_at");
 
                     b.Property<DateTime?>("NextAt")
                         .HasColumnType("TEXT")
@@ -816,10 +824,6 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("stage_activity_id");
 
-                    b.Property<DateTime>("StageSince")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("stage_since");
-
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -832,15 +836,20 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("stream");
 
-                    b.Property<DateTime>("UpdatedAt")
+                    b.Property<string>("WorkflowInstanceId")
+                        .IsRequired()
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT")
-                        .HasColumnName("updated_at");
+                        .HasColumnName("workflow_instance_id");
 
-                    b.HasKey("WorkflowInstanceId");
+                    b.HasKey("Id");
 
                     b.HasIndex("ContactId");
 
                     b.HasIndex("Stream", "Status", "StageActivityId");
+
+                    b.HasIndex("WorkflowInstanceId", "StageActivityId", "Entry")
+                        .IsUnique();
 
                     b.ToTable("nurture_positions", (string)null);
                 });

@@ -15,24 +15,26 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                 name: "nurture_positions",
                 columns: table => new
                 {
+                    id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
                     workflow_instance_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     stream = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     contact_id = table.Column<long>(type: "INTEGER", nullable: false),
                     stage = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
                     stage_activity_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    entry = table.Column<int>(type: "INTEGER", nullable: false),
                     status = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
                     campaigns_sent = table.Column<int>(type: "INTEGER", nullable: false),
                     last_campaign = table.Column<int>(type: "INTEGER", nullable: true),
                     last_template = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
                     last_sent_at = table.Column<DateTime>(type: "TEXT", nullable: true),
                     next_at = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    entered_stream_at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    stage_since = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    updated_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                    entered_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    left_at = table.Column<DateTime>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_nurture_positions", x => x.workflow_instance_id);
+                    table.PrimaryKey("PK_nurture_positions", x => x.id);
                     table.ForeignKey(
                         name: "FK_nurture_positions_contacts_contact_id",
                         column: x => x.contact_id,
@@ -78,6 +80,12 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                 name: "IX_nurture_positions_stream_status_stage_activity_id",
                 table: "nurture_positions",
                 columns: new[] { "stream", "status", "stage_activity_id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_nurture_positions_workflow_instance_id_stage_activity_id_entry",
+                table: "nurture_positions",
+                columns: new[] { "workflow_instance_id", "stage_activity_id", "entry" },
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_nurture_sends_contact_id",
