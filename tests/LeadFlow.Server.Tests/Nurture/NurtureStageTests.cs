@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using LeadFlow.Core.Nurture;
+using LeadFlow.Core.Workflows;
 using LeadFlow.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LeadFlow.Server.Tests.Nurture;
 
@@ -282,20 +284,38 @@ public sealed class NurtureStageTests
     }
 
     [Fact]
-    public async Task Campaigns_that_are_not_valid_fault_the_stage_with_every_problem_named_and_send_nothing()
+    public async Task Campaigns_that_are_not_valid_are_refused_at_publish_with_every_problem_named()
     {
-        var workflow = JsonNode.Parse(Stream("bad", 1, 1))!;
-        workflow["activities"]![0]!["properties"]![1]!["expressions"]!["Json"] = """[{"wait": "soon", "colour": "red"}]""";
-        var bad = workflow.ToJsonString();
-        await using var app = await NurtureApp.StartAsync(new() { ["bad.json"] = bad }, Templates);
-        var jo = await app.ContactAsync("jo@acme.com");
-        var run = (await app.StartWorkflowAsync("bad", jo))["instanceId"]!.GetValue<string>();
+        var workflow = JsonNode.Parse(Stream("bad", 2, 1))!;
+        workflow["activities"]![0]!["properties"]![1]!["expressions"]!["Json"] = """[{"wait": "soon", "colour": "red"}, "x"]""";
+        workflow["activities"]![1]!["properties"]![3]!["expressions"]!["Literal"] = "-1.00:00:00";
+        await using var app = await NurtureApp.StartAsync(new() { ["bad.json"] = workflow.ToJsonString() }, Templates);
+
+        // The import on start refused the file whole; importing it again says why, naming each activity and problem.
+        await (await app.Api.PostAsync("/api/workflows/bad/instances", Http.Json("""{"correlationId":"1"}"""), Ct)).ExpectProblemAsync(HttpStatusCode.NotFound);
+        var result = Assert.Single(await app.Factory.Services.GetRequiredService<WorkflowFiles>().ImportAsync(app.Workflows, Ct));
+        Assert.Equal(WorkflowFileStatus.Failed, result.Status);
+        Assert.Contains("'stage1' (NurtureStage, id stage-1): Campaign 1 has the unknown field 'colour'", result.Error, StringComparison.Ordinal);
+        Assert.Contains("Campaign 1 has no template", result.Error, StringComparison.Ordinal);
+        Assert.Contains("Campaign 1: wait 'soon' is not a duration", result.Error, StringComparison.Ordinal);
+        Assert.Contains("Campaign 2 is not an object", result.Error, StringComparison.Ordinal);
+        Assert.Contains("'stage2' (NurtureStage, id stage-2): Check Interval must be positive", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Campaigns_computed_by_JavaScript_are_checked_when_the_stage_runs_and_fault_it_before_any_email()
+    {
+        var workflow = JsonNode.Parse(Stream("computed", 1, 1))!;
+        var campaigns = workflow["activities"]![0]!["properties"]![1]!;
+        campaigns["syntax"] = "JavaScript";
+        campaigns["expressions"] = new JsonObject { ["JavaScript"] = "[{ template: 'step', wait: 'P1D' }, { wait: contact.firstName }]" };
+        await using var app = await NurtureApp.StartAsync(new() { ["computed.json"] = workflow.ToJsonString() }, Templates);
+        var jo = await app.ContactAsync("jo@acme.com", firstName: "Jo");
+        var run = (await app.StartWorkflowAsync("computed", jo))["instanceId"]!.GetValue<string>();
         var instance = await app.InstanceAsync(run);
         Assert.Equal("Faulted", instance["status"]!.GetValue<string>());
         var message = instance["faults"]![0]!["message"]!.GetValue<string>();
-        Assert.Contains("Campaign 1 has the unknown field 'colour'", message, StringComparison.Ordinal);
-        Assert.Contains("Campaign 1 has no template", message, StringComparison.Ordinal);
-        Assert.Contains("Campaign 1: wait 'soon'", message, StringComparison.Ordinal);
+        Assert.Equal("Nurture stage 'S1': Campaign 2 has no template (the name under templates/email, without .liquid). Campaign 2: wait 'Jo' is not a duration (examples: 00:05:00, 14.00:00:00, PT5M, P14D).", message);
         Assert.Empty(await app.EmailsAsync());
     }
 

@@ -31,7 +31,7 @@ namespace LeadFlow.Core.Workflows.Activities;
 [Activity(Category = "Email", DisplayName = "Nurture Stage",
     Description = "A stage of a nurture stream: send its email campaigns with waits between them; leave when the contact qualifies, unsubscribes or meets the advance condition.",
     Outcomes = [Advanced, Completed, Qualified, Unsubscribed, Disqualified, Skipped])]
-public sealed class NurtureStage(IServiceScopeFactory scopes) : IResumableActivity
+public sealed class NurtureStage(IServiceScopeFactory scopes) : IResumableActivity, IValidatedActivity
 {
     public const string Advanced = "Advanced";
     public const string Completed = "Completed";
@@ -66,6 +66,26 @@ public sealed class NurtureStage(IServiceScopeFactory scopes) : IResumableActivi
     /// <summary>The stage, the outcome, how many campaigns were sent and the last template.</summary>
     [ActivityOutput]
     public object? Output { get; set; }
+
+    /// <summary>At publish: the Campaigns JSON (when written as Json), the stage name and the check interval.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (Stage?.Trim().Length > NurtureCampaigns.MaxStageLength)
+        {
+            yield return $"Stage name is longer than {NurtureCampaigns.MaxStageLength} characters.";
+        }
+        if (CheckInterval is { } interval && interval <= TimeSpan.Zero)
+        {
+            yield return "Check Interval must be positive (or empty).";
+        }
+        if (Campaigns is not null && NurtureCampaigns.Parse(Campaigns, out var errors) is null)
+        {
+            foreach (var error in errors)
+            {
+                yield return error;
+            }
+        }
+    }
 
     public async ValueTask<ActivityResult> ExecuteAsync(ActivityExecutionContext context)
     {
