@@ -142,6 +142,26 @@ public sealed class NurtureStageTests
     }
 
     [Fact]
+    public async Task The_servers_timer_job_wakes_a_stage_when_the_clock_reaches_the_end_of_its_wait()
+    {
+        await using var app = await NurtureApp.StartAsync(new() { ["timed.json"] = Stream("timed", 1, 2) }, Templates, runTimers: true);
+        var max = await app.ContactAsync("max@acme.com", firstName: "Max");
+        await app.StartWorkflowAsync("timed", max);
+        Assert.Equal(["S1 #1 for Max"], await app.SubjectsToAsync("max@acme.com"));
+        // The job polls every 100 ms on the wall clock and asks the engine what is due on the application's (fake) clock.
+        await Task.Delay(500, Ct);
+        Assert.Single(await app.EmailsAsync());
+        app.Factory.Clock.Advance(Wait(1, 1));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while ((await app.EmailsAsync()).Count < 2)
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), "The timer job did not send the second email within 20 s.");
+            await Task.Delay(50, Ct);
+        }
+        Assert.Equal(["S1 #1 for Max", "S1 #2 for Max"], await app.SubjectsToAsync("max@acme.com"));
+    }
+
+    [Fact]
     public async Task A_contact_whose_score_reaches_the_advance_condition_moves_on_at_the_next_daily_check_without_waiting_for_the_next_email()
     {
         await using var app = await NurtureApp.StartAsync(new()
