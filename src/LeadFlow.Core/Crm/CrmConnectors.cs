@@ -6,8 +6,11 @@ using Microsoft.Extensions.Options;
 
 namespace LeadFlow.Core.Crm;
 
-/// <summary>What one attempt came to. <see cref="Permanent"/> failures are not retried (the CRM refused the lead itself).</summary>
-public sealed record CrmAttempt(bool Delivered, bool Permanent, int? StatusCode, string? Error, TimeSpan? RetryAfter);
+/// <summary>
+/// What one attempt came to. <see cref="Permanent"/> failures are not retried (the CRM refused the lead itself).
+/// <see cref="ResponseId"/>: the CRM's id for the lead, when its answer names one (<see cref="CrmConnectors.ReadResponseIdAsync"/>).
+/// </summary>
+public sealed record CrmAttempt(bool Delivered, bool Permanent, int? StatusCode, string? Error, TimeSpan? RetryAfter, string? ResponseId = null);
 
 /// <summary>
 /// The connectors of <c>Crm:Connectors</c>: a webhook POSTs the mapped lead as JSON, signed, with the delivery's
@@ -84,7 +87,7 @@ public sealed class CrmConnectors(IOptionsMonitor<CrmOptions> options, TimeProvi
             var status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
             {
-                return new CrmAttempt(true, false, status, null, null);
+                return new CrmAttempt(true, false, status, null, null, await ReadResponseIdAsync(response, timeout.Token));
             }
             var retryable = status is 408 or 425 or 429 || status >= 500;
             var retryAfter = response.Headers.RetryAfter is { } after
@@ -100,6 +103,37 @@ public sealed class CrmConnectors(IOptionsMonitor<CrmOptions> options, TimeProvi
         {
             return new CrmAttempt(false, false, null, ex.Message, null);
         }
+    }
+
+    /// <summary>
+    /// The CRM's id for the lead: the top-level <c>id</c> of a JSON answer (string or number, answers up to 64 KB), else
+    /// the last segment of a <c>Location</c> header; null when neither is there. An unreadable answer is not an error:
+    /// the lead was accepted.
+    /// </summary>
+    public static async Task<string?> ReadResponseIdAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        if (response.Content.Headers.ContentType?.MediaType?.EndsWith("json", StringComparison.OrdinalIgnoreCase) == true
+            && response.Content.Headers.ContentLength is null or <= 65536)
+        {
+            try
+            {
+                var body = await response.Content.ReadAsStringAsync(ct);
+                if (body.Length <= 65536 && JsonNode.Parse(body) is JsonObject answer && answer["id"] is JsonValue id)
+                {
+                    var text = id.TryGetValue<string>(out var s) ? s : id.ToJsonString();
+                    return text.Length is > 0 and <= 200 ? text : null;
+                }
+            }
+            catch (System.Text.Json.JsonException)
+            {
+            }
+            catch (HttpRequestException)
+            {
+            }
+        }
+        return response.Headers.Location is { } location
+            ? (location.IsAbsoluteUri ? location.AbsolutePath : location.OriginalString).TrimEnd('/').Split('/')[^1] is { Length: > 0 and <= 200 } last ? last : null
+            : null;
     }
 
     private async Task<CrmAttempt> WriteCsvAsync(CrmDelivery delivery, CrmConnectorOptions connector, JsonNode lead, CancellationToken ct)

@@ -1,3 +1,4 @@
+using LeadFlow.Core.Lifecycle;
 using LeadFlow.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -9,9 +10,10 @@ namespace LeadFlow.Core.Crm;
 /// deliveries under a lease (so several nodes never work on the same one, and a crashed node's work is taken over
 /// when its lease runs out), and record each attempt: delivered, retried later with exponential backoff and jitter,
 /// or dead after <see cref="CrmDeliveryOptions.MaxAttempts"/> or a permanent refusal. Dead letters are replayed by
-/// an admin.
+/// an admin. A delivery that ends (delivered or dead) records a <see cref="LeadTransferredEvent"/> for workflows in the
+/// same transaction as its status.
 /// </summary>
-public sealed class CrmOutbox(LeadFlowDbContext db, WriteGate gate, IOptionsMonitor<CrmOptions> options, TimeProvider clock)
+public sealed class CrmOutbox(LeadFlowDbContext db, WriteGate gate, IOptionsMonitor<CrmOptions> options, TimeProvider clock, LeadEventDispatch? dispatch = null)
 {
     /// <summary>Queues a lead unless its key was queued before. Call inside the transaction that decided the transfer.</summary>
     /// <returns>True when queued now, false when the key was already there.</returns>
@@ -68,9 +70,16 @@ public sealed class CrmOutbox(LeadFlowDbContext db, WriteGate gate, IOptionsMoni
             : attempt.Permanent || attempts >= policy.MaxAttempts ? CrmDeliveryStatus.Dead
             : CrmDeliveryStatus.Pending;
         var next = status == CrmDeliveryStatus.Pending ? now + Backoff(attempts, attempt.RetryAfter, policy) : delivery.NextAttemptAt;
+        var ended = status != CrmDeliveryStatus.Pending;
+        // The transfer's name travels with the event (Lead Transferred triggers filter on it); read before taking the gate.
+        var transfer = ended && delivery.TransferRunId is { } runId
+            ? await db.TransferRuns.AsNoTracking().Where(r => r.Id == runId).Join(db.Transfers.AsNoTracking(), r => r.TransferId, t => t.Id, (r, t) => t.Name).FirstOrDefaultAsync(ct)
+            : null;
+        int recorded;
         using (await gate.EnterAsync(ct))
         {
-            await db.CrmDeliveries.Where(d => d.Id == delivery.Id && d.LeaseOwner == node).ExecuteUpdateAsync(s => s
+            await using var transaction = ended ? await db.Database.BeginTransactionAsync(ct) : null;
+            recorded = await db.CrmDeliveries.Where(d => d.Id == delivery.Id && d.LeaseOwner == node).ExecuteUpdateAsync(s => s
                 .SetProperty(d => d.Status, status)
                 .SetProperty(d => d.Attempts, attempts)
                 .SetProperty(d => d.NextAttemptAt, next)
@@ -79,6 +88,22 @@ public sealed class CrmOutbox(LeadFlowDbContext db, WriteGate gate, IOptionsMoni
                 .SetProperty(d => d.DeliveredAt, attempt.Delivered ? now : null)
                 .SetProperty(d => d.LeaseOwner, (string?)null)
                 .SetProperty(d => d.LeaseUntil, (DateTime?)null), ct);
+            if (transaction is not null)
+            {
+                // Only when this node still held the claim: a lease that ran out means another node records the end.
+                if (recorded == 1)
+                {
+                    db.WorkflowEventOutbox.Add(LeadTransferredEvent.Row(delivery, attempt.Delivered ? LeadTransferredEvent.Delivered : LeadTransferredEvent.Failed,
+                        transfer, attempt, attempts));
+                    await db.SaveChangesAsync(ct);
+                    db.ChangeTracker.Clear();
+                }
+                await transaction.CommitAsync(ct);
+            }
+        }
+        if (ended && recorded == 1)
+        {
+            dispatch?.Request();
         }
     }
 

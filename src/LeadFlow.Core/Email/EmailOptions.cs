@@ -33,6 +33,12 @@ public sealed class EmailOptions
 
     public SmtpOptions Smtp { get; set; } = new();
 
+    /// <summary>
+    /// Named internal recipients (<c>Email:Recipients:sales-manager = manager@example.com</c>) that Send Email's
+    /// recipient override can name instead of an address, so addresses live in configuration, not in workflows.
+    /// </summary>
+    public Dictionary<string, string> Recipients { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     public string ResolvedTemplatesDirectory => Path.GetFullPath(TemplatesDirectory);
     public string ResolvedPickupDirectory => Path.GetFullPath(PickupDirectory);
 }

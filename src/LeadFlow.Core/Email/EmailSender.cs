@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using LeadFlow.Core.Consent;
+using LeadFlow.Core.Contacts;
 using LeadFlow.Core.Storage;
 using LeadFlow.Core.Workflows;
 using LeadFlow.Workflows.Expressions;
@@ -14,9 +15,14 @@ namespace LeadFlow.Core.Email;
 /// <summary>
 /// What to send: a template to a contact, for a consent purpose. Same <c>IdempotencyKey</c>, same message: a key
 /// already sent (or skipped) is not sent again, as when a workflow is retried after a crash.
+/// <para><c>To</c> (the recipient override) makes it an internal notice about the contact to staff (the owner, a
+/// sales inbox, a manager): addresses or names of <see cref="EmailOptions.Recipients"/>. Consent governs marketing
+/// mail to the contact, not notices to staff, so an internal notice has no consent check, no unsubscribe link and
+/// no tracking; in exchange it must use a template whose front matter says <c>purpose: internal</c>, and such a
+/// template is never sent to the contact. So an override cannot carry a marketing template past consent.</para>
 /// </summary>
 public sealed record EmailRequest(long ContactId, string Template, string? Purpose = null, string? Campaign = null,
-    IReadOnlyDictionary<string, object?>? Data = null, string? IdempotencyKey = null, string? WorkflowInstanceId = null);
+    IReadOnlyDictionary<string, object?>? Data = null, string? IdempotencyKey = null, string? WorkflowInstanceId = null, IReadOnlyList<string>? To = null);
 
 /// <summary>What came of it: <see cref="EmailStatus.Sent"/> or <see cref="EmailStatus.Skipped"/> (with the reason).</summary>
 public sealed record EmailResult(string Status, string MessageId, string? Reason, string? To, string? Subject);
@@ -35,9 +41,23 @@ internal sealed partial class EmailSender(LeadFlowDbContext db, WriteGate gate, 
     public const string Channel = "email";
     public const string DefaultPurpose = "marketing";
 
+    /// <summary>The purpose of internal notices (templates with <c>purpose: internal</c>, sent with a recipient override only).</summary>
+    public const string InternalPurpose = "internal";
+
     public async Task<EmailResult> SendAsync(EmailRequest request, CancellationToken ct)
     {
         var template = templates.Get(request.Template);
+        var internalNotice = request.To is { Count: > 0 };
+        if (internalNotice != (template.Purpose == InternalPurpose))
+        {
+            throw new InvalidOperationException(internalNotice
+                ? $"A recipient override sends internal notices only: template '{template.Name}' is for the contact (its purpose is '{template.Purpose ?? DefaultPurpose}'); an internal template has 'purpose: {InternalPurpose}' in its front matter."
+                : $"Template '{template.Name}' is an internal notice ('purpose: {InternalPurpose}'): it needs a recipient override and is never sent to the contact.");
+        }
+        if (internalNotice)
+        {
+            return await SendInternalAsync(request, template, ct);
+        }
         var purpose = (request.Purpose ?? template.Purpose ?? DefaultPurpose).Trim().ToLowerInvariant();
         var existing = request.IdempotencyKey is null ? null
             : await db.EmailMessages.AsNoTracking().FirstOrDefaultAsync(m => m.IdempotencyKey == request.IdempotencyKey, ct);
@@ -89,6 +109,72 @@ internal sealed partial class EmailSender(LeadFlowDbContext db, WriteGate gate, 
         }
         await SaveAsync(messageId, true, request, template.Name, purpose, contact.Email, subject, EmailStatus.Sent, null, via, ct);
         return new EmailResult(EmailStatus.Sent, messageId, null, contact.Email, subject);
+    }
+
+    /// <summary>An internal notice about the contact to staff addresses: no consent check, no unsubscribe link, no tracking.</summary>
+    private async Task<EmailResult> SendInternalAsync(EmailRequest request, EmailTemplate template, CancellationToken ct)
+    {
+        var recipients = Recipients(request.To!);
+        var to = string.Join(", ", recipients.Select(r => r.Address));
+        var existing = request.IdempotencyKey is null ? null
+            : await db.EmailMessages.AsNoTracking().FirstOrDefaultAsync(m => m.IdempotencyKey == request.IdempotencyKey, ct);
+        if (existing is { Status: EmailStatus.Sent or EmailStatus.Skipped })
+        {
+            return new EmailResult(existing.Status, existing.Id, existing.Reason, existing.ToAddress, existing.Subject);
+        }
+        var messageId = existing?.Id ?? Guid.NewGuid().ToString("N");
+        if (!await db.Contacts.AsNoTracking().AnyAsync(c => c.Id == request.ContactId, ct))
+        {
+            throw new InvalidOperationException($"Contact {request.ContactId} does not exist.");
+        }
+        var model = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["contact"] = (await contacts.GetValuesAsync(new WorkflowContextRequest("", "", request.ContactId.ToString(CultureInfo.InvariantCulture), null), ct))["contact"],
+            ["message"] = new Dictionary<string, object?> { ["id"] = messageId, ["purpose"] = InternalPurpose, ["campaign"] = request.Campaign, ["to"] = to },
+            ["data"] = request.Data ?? new Dictionary<string, object?>(),
+        };
+        var (subject, html) = await template.RenderAsync(model);
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse(options.CurrentValue.From));
+        message.To.AddRange(recipients);
+        message.Subject = subject;
+        message.Date = clock.GetUtcNow();
+        message.MessageId = $"{messageId}@{new Uri(options.CurrentValue.PublicBaseUrl).Host}";
+        message.Body = new BodyBuilder { HtmlBody = html, TextBody = PlainText(html) }.ToMessageBody();
+        var stored = to.Length > ContactLimits.Text ? to[..ContactLimits.Text] : to;
+        await SaveAsync(messageId, existing is not null, request, template.Name, InternalPurpose, stored, subject, EmailStatus.Sending, null, null, ct);
+        string via;
+        try
+        {
+            via = await transport.SendAsync(message, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await SaveAsync(messageId, true, request, template.Name, InternalPurpose, stored, subject, EmailStatus.Failed, ex.Message, null, ct);
+            throw;
+        }
+        await SaveAsync(messageId, true, request, template.Name, InternalPurpose, stored, subject, EmailStatus.Sent, null, via, ct);
+        return new EmailResult(EmailStatus.Sent, messageId, null, to, subject);
+    }
+
+    /// <summary>The override's recipients: each an address, or a name of <c>Email:Recipients</c>; anything else throws, naming it.</summary>
+    private List<MailboxAddress> Recipients(IReadOnlyList<string> to)
+    {
+        var named = options.CurrentValue.Recipients;
+        var result = new List<MailboxAddress>();
+        foreach (var entry in to.SelectMany(t => t.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            var text = entry.Contains('@', StringComparison.Ordinal) ? entry
+                : named.TryGetValue(entry, out var configured) && !string.IsNullOrWhiteSpace(configured) ? configured
+                : throw new InvalidOperationException($"Recipient '{entry}' is neither an address nor a name in Email:Recipients (known: {(named.Count == 0 ? "none" : string.Join(", ", named.Keys))}).");
+            foreach (var part in text.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                result.Add(MailboxAddress.TryParse(part, out var address) && address.Address.Contains('@', StringComparison.Ordinal)
+                    ? address
+                    : throw new InvalidOperationException($"Recipient '{part}' is not a valid email address."));
+            }
+        }
+        return result.Count > 0 ? result : throw new InvalidOperationException("The recipient override names no recipient.");
     }
 
     private async Task<bool> HasConsentAsync(long contactId, string purpose, CancellationToken ct) =>

@@ -13,7 +13,7 @@ namespace LeadFlow.Core.Transfers;
 /// each item queued or already transferred. A run a crash interrupted is still <c>running</c> and is completed by
 /// <see cref="ResumeInterruptedAsync"/> at start: the outbox's unique key makes the repeat harmless.
 /// </summary>
-public sealed class TransferRunner(LeadFlowDbContext db, WriteGate gate, TimeProvider clock)
+public sealed partial class TransferRunner(LeadFlowDbContext db, WriteGate gate, TimeProvider clock)
 {
     public const string Running = "running";
     public const string Completed = "completed";
@@ -46,7 +46,7 @@ public sealed class TransferRunner(LeadFlowDbContext db, WriteGate gate, TimePro
         return interrupted.Count;
     }
 
-    private async Task<TransferRun> CompleteAsync(long runId, CancellationToken ct)
+    private async Task<TransferRun> CompleteAsync(long runId, CancellationToken ct, long? contactId = null)
     {
         var run = await db.TransferRuns.AsNoTracking().SingleAsync(r => r.Id == runId, ct);
         var transfer = await db.Transfers.AsNoTracking().SingleAsync(t => t.Id == run.TransferId, ct);
@@ -58,7 +58,7 @@ public sealed class TransferRunner(LeadFlowDbContext db, WriteGate gate, TimePro
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             // Items of an interrupted attempt were rolled back with it; start from none.
             await db.TransferRunItems.Where(i => i.RunId == runId).ExecuteDeleteAsync(ct);
-            await db.Database.ExecuteSqlRawAsync(sql.Select, [runId,
+            await db.Database.ExecuteSqlRawAsync(ForContact(sql.Select, contactId), [runId,
                 JsonSerializer.Serialize(filter.Qualification.Select(q => q.Trim().ToLowerInvariant())),
                 filter.Grades.Count == 0, JsonSerializer.Serialize(filter.Grades.Select(g => g.Trim().ToUpperInvariant())),
                 filter.Countries.Count == 0, JsonSerializer.Serialize(filter.Countries.Select(c => c.Trim())),

@@ -150,6 +150,7 @@ public static class TransferRegistration
     {
         services.AddOptions<TransfersOptions>().BindConfiguration(TransfersOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<TransferRunner>();
+        services.AddHostedService<TransferSeedService>();
         services.AddHostedService<TransferScheduleSetup>();
         return services;
     }

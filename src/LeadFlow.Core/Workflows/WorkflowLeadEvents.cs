@@ -198,7 +198,7 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
         foreach (var item in pending)
         {
             listeners ??= await Listeners.ReadAsync(db, pending.Select(p => (p.EventName, p.ContactId)), ct);
-            if (!listeners.CanReceive(item.EventName, item.ContactId, Hashes(item.EventName, item.Type, item.Value, item.InteractionId is not null)))
+            if (!listeners.CanReceive(item.EventName, item.ContactId, Hashes(item.EventName, item.Type, item.Value, item.InteractionId is not null, item.Data)))
             {
                 continue;
             }
@@ -210,6 +210,7 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
                 LeadEvent.GradeChanged => ContactEvents.GradeChanged(item.ContactId, item.Value, item.Previous),
                 ContactCreatedEvent.Name => ContactCreatedEvent.Create(item.ContactId, item.Value),
                 ScoreThresholdEvent.Name => ReadCrossing(item.ContactId, item.Data),
+                Crm.LeadTransferredEvent.Name => Crm.LeadTransferredEvent.FromOutbox(item.ContactId, item.Value, item.Data),
                 _ => LifecycleEvents.FromOutbox(item.ContactId, item.EventName, item.Value, item.Previous, item.Data),
             };
             if (workflowEvent is null)
@@ -245,8 +246,9 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
     /// The hashes a lead event is dispatched with (<see cref="InteractionEvent.Create"/>, <see cref="ContactEvents"/>);
     /// null when they are not known (an interaction event without its type), so that it is always kept.
     /// </summary>
-    private static string[]? Hashes(string name, string? interactionType, string? value, bool isInteraction) => name switch
+    private static string[]? Hashes(string name, string? interactionType, string? value, bool isInteraction, string? data = null) => name switch
     {
+        Crm.LeadTransferredEvent.Name => Crm.LeadTransferredEvent.Hashes(value, data),
         LeadEvent.InteractionReceived => isInteraction && interactionType is not null ? [InteractionEvent.TypeHash(interactionType), EventFilter.Any] : null,
         LeadEvent.Qualified => [ContactEvents.Hash("Status", value), EventFilter.Any],
         LeadEvent.GradeChanged => [ContactEvents.Hash("Grade", value), EventFilter.Any],

@@ -31,13 +31,15 @@ public static class WorkflowRegistration
             .Add(() => new SendEmail(provider.GetRequiredService<IServiceScopeFactory>()))
             .Add<LifecycleStageChanged>().Add<SalesFeedbackReceived>().Add(() => new SetLifecycleStage(provider.GetRequiredService<IServiceScopeFactory>()))
             .Add(() => new NurtureStage(provider.GetRequiredService<IServiceScopeFactory>()))
-            .AddLeadActivities(provider));
+            .AddLeadActivities(provider)
+            .Add<LeadTransferred>().Add(() => new TransferLead(provider.GetRequiredService<IServiceScopeFactory>())));
         services.AddSingleton<ContactActions>();
         services.AddSingleton<ContactRules>();
         services.AddSingleton<ScoreThresholdWatch>();
         services.AddSingleton<ISelectListProvider, TagsSelectList>();
         services.AddSingleton<ISelectListProvider, RuleFilesSelectList>();
         services.AddSingleton<ISelectListProvider, ScoringModelsSelectList>();
+        services.AddSingleton<ISelectListProvider, TransfersSelectList>();
         services.AddSingleton<ContactContextProvider>();
         services.AddSingleton(WorkflowInstanceLocks.Create);
         services.AddSingleton(provider => new WorkflowEngineOptions

@@ -12,6 +12,8 @@ namespace LeadFlow.Core.Workflows.Activities;
 /// without it), the message carries an unsubscribe link, and its opens and clicks come back as interactions, which
 /// Wait For Interaction can wait for. Each execution sends at most once, even when the workflow is retried after a
 /// crash between the send and the instance's commit (an idempotency key of instance, activity and execution number).
+/// With <see cref="To"/> it is an internal notice about the contact to staff instead (<see cref="EmailRequest"/>: an
+/// internal template, no consent check, no unsubscribe link, no tracking).
 /// </summary>
 [Activity(Category = "Email", DisplayName = "Send Email", Description = "Send a Liquid email template to the contact, if they consented to email for the purpose.", Outcomes = [Sent, Skipped])]
 public sealed class SendEmail(IServiceScopeFactory scopes) : IActivity
@@ -32,6 +34,10 @@ public sealed class SendEmail(IServiceScopeFactory scopes) : IActivity
 
     [ActivityInput(Hint = "Extra values for the template, as {{ data.x }} (a JSON object).", UIHint = UiHints.Json, SupportedSyntaxes = [Syntaxes.Json, Syntaxes.JavaScript], DefaultSyntax = Syntaxes.Json, Order = 3)]
     public object? Data { get; set; }
+
+    [ActivityInput(Hint = "Recipient override for internal notices (the owner, a sales inbox): addresses or names of Email:Recipients, comma-separated. Empty = the contact. Needs a template with 'purpose: internal'; no consent check applies to staff notices.",
+        SupportedSyntaxes = [Syntaxes.Literal, Syntaxes.JavaScript, Syntaxes.Liquid], Order = 4)]
+    public string? To { get; set; }
 
     /// <summary>The message id, status (sent or skipped), reason, address and subject.</summary>
     [ActivityOutput]
@@ -54,7 +60,8 @@ public sealed class SendEmail(IServiceScopeFactory scopes) : IActivity
         {
             result = await scope.ServiceProvider.GetRequiredService<EmailSender>().SendAsync(new EmailRequest(
                 contactId, Template, string.IsNullOrWhiteSpace(Purpose) ? null : Purpose, string.IsNullOrWhiteSpace(Campaign) ? null : Campaign.Trim(), data,
-                IdempotencyKey: $"{context.WorkflowInstanceId}:{context.ActivityId}:{sends}", WorkflowInstanceId: context.WorkflowInstanceId), context.CancellationToken);
+                IdempotencyKey: $"{context.WorkflowInstanceId}:{context.ActivityId}:{sends}", WorkflowInstanceId: context.WorkflowInstanceId,
+                To: string.IsNullOrWhiteSpace(To) ? null : [To]), context.CancellationToken);
         }
         context.SetState("sends", sends + 1);
         Output = new Dictionary<string, object?>(StringComparer.Ordinal)
