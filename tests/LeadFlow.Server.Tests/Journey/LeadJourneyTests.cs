@@ -12,10 +12,13 @@ namespace LeadFlow.Server.Tests.Journey;
 /// Issue 6's end-to-end test on the real server (<see cref="LeadFlowFactory"/>: real SQLite, the fake clock, the
 /// shipped rules, workflows and email templates, the pickup folder), with a CRM receiver on loopback inside the test.
 /// Over simulated weeks two contacts arrive as subscribers, become leads, are nurtured by the shipped stream, qualify as
-/// MQLs and are handed to sales by a transfer that runs on its cron schedule through the server's own scheduler job,
-/// delivered by the CRM outbox to the receiver. Ada is accepted (SQL) and gets an opportunity; Bob is rejected, goes
-/// back to nurture (the emails resume), qualifies again a month later and is transferred again under his new
-/// qualification, once. A third contact never consented to email and gets none.
+/// MQLs; the lifecycle starts the shipped crm-handoff workflow, whose Transfer Lead waits for the seeded crm-handoff
+/// transfer's next scheduled run (the server's own schedule job, daily at 09:00), which the CRM outbox delivers to the
+/// receiver. Ada is accepted (SQL) and gets an opportunity; Bob is rejected, goes back to nurture (the emails resume),
+/// qualifies again a month later and is handed over again under his new qualification, once. A third contact never
+/// consented to email and gets none. Workflow timers are resumed by the test after each simulated day, with the call the
+/// timer job makes, so that each day's emails are exact; transfer schedules and CRM deliveries run in the server's own
+/// background jobs.
 /// </summary>
 public sealed class LeadJourneyTests : IAsyncLifetime
 {
@@ -34,6 +37,11 @@ public sealed class LeadJourneyTests : IAsyncLifetime
         var root = NurtureApp.RepositoryRoot();
         _rules = CopyDirectory(Path.Combine(root, "rules"));
         var workflows = Directory.GetFiles(Path.Combine(root, "workflows"), "*.json").ToDictionary(f => Path.GetFileName(f), f => File.ReadAllText(f));
+        // The process owner's choice in crm-handoff: hand leads over with the transfer's scheduled run, not one at a time.
+        var handoff = JsonNode.Parse(workflows["crm-handoff.json"])!;
+        Assert.Equal("Now", handoff["variables"]!["transferMode"]!.GetValue<string>());
+        handoff["variables"]!["transferMode"] = "Next scheduled run";
+        workflows["crm-handoff.json"] = handoff.ToJsonString();
         _app = await NurtureApp.StartAsync(workflows, shippedTemplates: true, settings: new Dictionary<string, string?>
         {
             ["Rules:Directory"] = _rules,
@@ -43,6 +51,9 @@ public sealed class LeadJourneyTests : IAsyncLifetime
             ["Crm:Delivery:PollInterval"] = "00:00:00.050",
             ["Transfers:RunSchedules"] = "true",
             ["Transfers:PollInterval"] = "00:00:00.100",
+            // The seeded transfer crm-handoff (appsettings.json) with the deployment's schedule: every morning at 09:00 UTC.
+            ["Transfers:Seed:crm-handoff:Schedule"] = "0 9 * * *",
+            ["Transfers:Seed:crm-handoff:Interests:0"] = "reporting",
         });
     }
 
@@ -57,11 +68,11 @@ public sealed class LeadJourneyTests : IAsyncLifetime
     public async Task Two_contacts_go_from_subscriber_through_nurture_and_a_scheduled_transfer_to_sales_one_becomes_an_opportunity_the_other_is_recycled_and_requalifies()
     {
         var api = _app.Api;
-        // Sales' daily pick-up: every MQL, each morning at 09:00 UTC, to the CRM webhook.
-        var transfer = await (await api.PostAsync("/api/transfers", Http.Json("""
-            {"name":"mql-to-crm","connector":"crm","filter":{"qualification":["mql"]},"interests":["reporting"],"tags":["inbound"],"schedule":"0 9 * * *"}
-            """), Ct)).ExpectAsync(HttpStatusCode.Created);
+        // The seeded crm-handoff transfer (created in the background at start): every MQL, each morning at 09:00 UTC.
+        var transfer = await SeededTransferAsync();
         _transfer = transfer["id"]!.GetValue<long>();
+        Assert.Equal(("0 9 * * *", "crm"), (transfer["schedule"]!.GetValue<string>(), transfer["connector"]!.GetValue<string>()));
+        Assert.Equal(new DateTime(2026, 11, 24, 9, 0, 0), transfer["nextRunAt"]!.GetValue<DateTime>());
 
         var ada = await ContactAsync("ada@northwind.example", "Ada", "Director of Marketing", consent: true);
         var bob = await ContactAsync("bob@contoso.example", "Bob", "Marketing Manager", consent: true);
@@ -116,7 +127,8 @@ public sealed class LeadJourneyTests : IAsyncLifetime
         await FeedbackAsync(ada, """{"feedbackId":"crm-ada-2","outcome":"opportunity_created","amount":24000,"currency":"EUR","crmId":"OPP-1042"}""");
         Assert.Equal("opportunity", await StageAsync(ada));
 
-        // Bob asks for a demo too, is transferred the next morning, and rejected: recycled, back in nurture at Education.
+        // Bob asks for a demo too, is transferred the next morning, and rejected: recycled, back in nurture. The stream
+        // takes him back at Education, and his score (the demo request counts) moves him straight on to Evaluation.
         await _app.IngestAsync("bob@contoso.example", "form_submit", "https://example.com/demo", "demo-request");
         Assert.Equal("mql", await StageAsync(bob));
         var bobBefore = (await _app.SubjectsToAsync("bob@contoso.example")).Count;
@@ -124,10 +136,13 @@ public sealed class LeadJourneyTests : IAsyncLifetime
         var bobFirst = Delivered(bob);
         await FeedbackAsync(bob, """{"feedbackId":"crm-bob-1","outcome":"rejected","reason":"no budget this year"}""");
         Assert.Equal("recycled", await StageAsync(bob));
-        Assert.Equal("Bob, three ways teams cut reporting time in half", (await _app.SubjectsToAsync("bob@contoso.example"))[^1]);
-        Assert.Equal(bobBefore + 1, (await _app.SubjectsToAsync("bob@contoso.example")).Count);
+        var bobNow = await _app.SubjectsToAsync("bob@contoso.example");
+        Assert.Equal(bobBefore + 1, bobNow.Count);
+        Assert.Equal("What would automation save your team? A 2-minute ROI estimate", bobNow[^1]);
+        Assert.Equal(["Education:advanced", "Consideration:advanced", "Evaluation:active"], (await NurtureVisitsAsync(bob))[^1]);
 
-        // Five weeks of nurture: the Education emails resume; his demo request ages out of the 30-day window.
+        // Five weeks: the emails go on (Evaluation, then Decision) until the stream completes; his demo request ages out of
+        // the qualification rules' 30-day window, and his next visit makes him not qualified (which the lifecycle ignores).
         for (var i = 0; i < 35; i++)
         {
             await DayAsync();
@@ -165,7 +180,7 @@ public sealed class LeadJourneyTests : IAsyncLifetime
         Assert.Equal([adaDelivery, bobFirst, bobSecond], requests.Select(r => r.IdempotencyKey!).ToArray());
         Assert.All(requests, r => Assert.Equal(CrmConnectors.Signature(Secret, r.Timestamp!, r.Body), r.Signature));
         Assert.Equal(["ada@northwind.example", "bob@contoso.example", "bob@contoso.example"], requests.Select(r => r.Json["contact"]!["email"]!.GetValue<string>()));
-        Assert.All(requests, r => Assert.Equal("mql-to-crm", r.Json["transfer"]!["name"]!.GetValue<string>()));
+        Assert.All(requests, r => Assert.Equal("crm-handoff", r.Json["transfer"]!["name"]!.GetValue<string>()));
 
         // Transfer runs: one a day, all scheduled; the items say who was queued and who was already transferred.
         var runs = (await (await api.GetAsync($"/api/transfers/{_transfer}/runs?pageSize=1000", Ct)).ExpectAsync(HttpStatusCode.OK))["items"]!.AsArray();
@@ -175,13 +190,60 @@ public sealed class LeadJourneyTests : IAsyncLifetime
         var deliveries = await _app.Factory.DbAsync(db => db.CrmDeliveries.AsNoTracking().OrderBy(d => d.Id).ToListAsync(Ct));
         Assert.Equal([(ada, "delivered", 1), (bob, "delivered", 1), (bob, "delivered", 1)], deliveries.Select(d => (d.ContactId, d.Status, d.Attempts)));
 
-        // Nurture: Ada left qualified, Bob's first run left qualified and his second too; Cy was skipped.
-        var adaNurture = await NurtureRunsAsync(ada);
-        Assert.Equal(["qualified"], adaNurture.Select(r => r.Last));
-        var bobNurture = await NurtureRunsAsync(bob);
-        Assert.Equal(["qualified", "qualified"], bobNurture.Select(r => r.Last));
-        Assert.Equal("Education", bobNurture[1].First);
-        Assert.Equal(["skipped"], (await NurtureRunsAsync(cy)).Select(r => r.Last));
+        // Nurture, as its report tells it: Ada moved on to Education by score and left it qualified; Bob completed Awareness,
+        // left Education qualified, and after the recycle went from Education by score to Evaluation and completed the stream.
+        Assert.Equal([["Awareness:advanced", "Education:qualified"]], await NurtureVisitsAsync(ada));
+        Assert.Equal([["Awareness:completed", "Education:qualified"], ["Education:advanced", "Consideration:advanced", "Evaluation:completed", "Decision:completed"]],
+            await NurtureVisitsAsync(bob));
+        Assert.Equal([["Awareness:skipped"]], await NurtureVisitsAsync(cy));
+        Assert.Equal(["Ada, what 400 operations teams told us about reporting", "Ada, three ways teams cut reporting time in half",
+            "Live on Thursday: automating the weekly report, step by step"], await _app.SubjectsToAsync("ada@northwind.example"));
+        Assert.Equal(["Bob, what 400 operations teams told us about reporting", "5 signs your team has outgrown its spreadsheets",
+            "How do you compare? The reporting benchmark for your industry", "Bob, three ways teams cut reporting time in half",
+            "What would automation save your team? A 2-minute ROI estimate", "Bob, want to try it on your own data for 30 days?", "Plans and pricing, plainly"],
+            await _app.SubjectsToAsync("bob@contoso.example"));
+        // Sales were slow on Ada: crm-handoff reminded the sales inbox after two business days (an internal notice, no consent needed).
+        Assert.Equal(["Reminder: no feedback yet on Ada  (handed over 2026-12-03)"], await _app.SubjectsToAsync("sales@example.com"));
+        var report = await _app.ReportAsync("nurture-stream");
+        Assert.Equal(0, report["active"]!.GetValue<int>());
+        Assert.Equal((2, 1, 1), (report["left"]!["qualified"]!.GetValue<int>(), report["left"]!["completed"]!.GetValue<int>(), report["left"]!["skipped"]!.GetValue<int>()));
+
+        // Items of the runs that queued someone: Ada on the morning after her demo request, Bob the same, and Bob again
+        // under his new qualification; every other run found them already transferred.
+        var queuedRuns = runs.Where(r => r!["queued"]!.GetValue<int>() > 0).OrderBy(r => r!["id"]!.GetValue<long>()).ToList();
+        Assert.Equal(3, queuedRuns.Count);
+        var queuedItems = new List<(long, string, string)>();
+        foreach (var run in queuedRuns)
+        {
+            var items = (await (await api.GetAsync($"/api/transfers/runs/{run!["id"]}/items", Ct)).ExpectAsync(HttpStatusCode.OK))["items"]!.AsArray();
+            queuedItems.AddRange(items.Where(i => i!["outcome"]!.GetValue<string>() == "queued")
+                .Select(i => (i!["contactId"]!.GetValue<long>(), i["idempotencyKey"]!.GetValue<string>(), i["deliveryStatus"]!.GetValue<string>())));
+        }
+        Assert.Equal([(ada, adaDelivery, "delivered"), (bob, bobFirst, "delivered"), (bob, bobSecond, "delivered")], queuedItems);
+        Assert.True(runs.Sum(r => r!["alreadyTransferred"]!.GetValue<int>()) > 0);
+
+        // The hand-off workflows: one per qualification, each delivered by the scheduled run it waited for.
+        var handoffs = new List<(long Contact, string Status, string Transfer)>();
+        foreach (var contact in new[] { ada, bob })
+        {
+            foreach (var instance in await _app.InstancesAsync("crm-handoff", contact))
+            {
+                var detail = await _app.InstanceAsync(instance!["id"]!.GetValue<string>());
+                var transferred = detail["journal"]!.AsArray().Last(r => r!["activityId"]!.GetValue<string>() == "transfer" && r["eventName"]!.GetValue<string>() is "Resumed" or "Executed");
+                handoffs.Add((contact, detail["status"]!.GetValue<string>(), transferred!["data"]!["Outcomes"]![0]!.GetValue<string>()));
+            }
+        }
+        Assert.Equal([(ada, "Finished", "Delivered"), (bob, "Finished", "Delivered"), (bob, "Suspended", "Delivered")],
+            handoffs.OrderBy(h => h.Contact).ThenBy(h => h.Status, StringComparer.Ordinal));
+
+        // The lifecycles: every move made by the lead-lifecycle workflow, the hand-off started at each MQL.
+        var adaLifecycle = Assert.Single(await _app.InstancesAsync("lead-lifecycle", ada))!["id"]!.GetValue<string>();
+        Assert.Equal(["to-lead", "to-mql", "handoff", "to-sql", "to-opportunity"], await ExecutedAsync(adaLifecycle, "to-lead", "to-mql", "handoff", "to-sql", "to-opportunity", "to-recycled"));
+        var bobLifecycle = Assert.Single(await _app.InstancesAsync("lead-lifecycle", bob))!["id"]!.GetValue<string>();
+        Assert.Equal(["to-lead", "to-mql", "handoff", "to-recycled", "to-mql", "handoff"], await ExecutedAsync(bobLifecycle, "to-lead", "to-mql", "handoff", "to-sql", "to-opportunity", "to-recycled"));
+        var adaHistory = (await (await api.GetAsync($"/api/contacts/{ada}/stages", Ct)).ExpectAsync(HttpStatusCode.OK))["history"]!.AsArray();
+        Assert.All(adaHistory, h => Assert.Equal(("workflow", adaLifecycle), (h!["actorKind"]!.GetValue<string>(), h["actorId"]!.GetValue<string>())));
+        Assert.Equal("rejected: no budget this year", (await (await api.GetAsync($"/api/contacts/{bob}/stages", Ct)).ExpectAsync(HttpStatusCode.OK))["history"]![2]!["reason"]!.GetValue<string>());
 
         // Journals: nothing faulted anywhere.
         foreach (var contact in new[] { ada, bob, cy })
@@ -198,12 +260,13 @@ public sealed class LeadJourneyTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// One simulated day: the clock moves 24 hours, due workflow timers resume (nurture emails), the server's own
-    /// transfer job runs the daily schedule, and the CRM outbox delivers what it queued.
+    /// One simulated day: the clock moves 24 hours; the server's own transfer job runs the daily schedule and the CRM
+    /// outbox delivers what it queued (both in the background, waited for); then the workflow timers that are due
+    /// resume (nurture emails, Transfer Lead's re-checks, hand-off reminders) and the lead events they raised are dispatched.
     /// </summary>
     private async Task DayAsync()
     {
-        await _app.AdvanceAsync(TimeSpan.FromDays(1));
+        _app.Factory.Clock.Advance(TimeSpan.FromDays(1));
         _days++;
         var watch = System.Diagnostics.Stopwatch.StartNew();
         while (true)
@@ -216,6 +279,23 @@ public sealed class LeadJourneyTests : IAsyncLifetime
             }
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"Day {_days}: {runs} scheduled transfer runs completed (expected {_days}), deliveries pending: {pending}.");
             await Task.Delay(25, Ct);
+        }
+        await _app.SettleAsync();
+        await _app.AdvanceAsync(TimeSpan.Zero);
+    }
+
+    private async Task<JsonNode> SeededTransferAsync()
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var list = (await (await _app.Api.GetAsync("/api/transfers", Ct)).ExpectAsync(HttpStatusCode.OK)).AsArray();
+            if (list.FirstOrDefault(t => t!["name"]!.GetValue<string>() == "crm-handoff") is { } seeded)
+            {
+                return seeded;
+            }
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), "The crm-handoff transfer was not seeded within 20 s.");
+            await Task.Delay(50, Ct);
         }
     }
 
@@ -270,11 +350,17 @@ public sealed class LeadJourneyTests : IAsyncLifetime
         (await (await _app.Api.GetAsync($"/api/contacts/{contact}/stages", Ct)).ExpectAsync(HttpStatusCode.OK))["history"]!.AsArray()
             .Select(h => $"{h!["from"]}>{h["to"]}").ToList();
 
-    private async Task<List<(string First, string Last)>> NurtureRunsAsync(long contact)
+    private async Task<List<List<string>>> NurtureVisitsAsync(long contact)
     {
         var runs = (await (await _app.Api.GetAsync($"/api/nurture/streams/nurture-stream/contacts/{contact}", Ct)).ExpectAsync(HttpStatusCode.OK))["runs"]!.AsArray();
-        return runs.Select(r => r!["stages"]!.AsArray()).Select(s => (s[0]!["stage"]!.GetValue<string>(), s[^1]!["status"]!.GetValue<string>())).ToList();
+        return runs.Select(r => r!["stages"]!.AsArray().Select(v => $"{v!["stage"]}:{v["status"]}").ToList()).ToList();
     }
+
+    /// <summary>The activities among <paramref name="activities"/> the instance executed, in order.</summary>
+    private async Task<List<string>> ExecutedAsync(string instanceId, params string[] activities) =>
+        (await _app.InstanceAsync(instanceId))["journal"]!.AsArray()
+            .Where(r => r!["eventName"]!.GetValue<string>() == "Executed" && activities.Contains(r["activityId"]!.GetValue<string>()))
+            .Select(r => r!["activityId"]!.GetValue<string>()).ToList();
 
     private static string CopyDirectory(string source)
     {
