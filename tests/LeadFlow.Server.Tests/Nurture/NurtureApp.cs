@@ -178,19 +178,19 @@ internal sealed partial class NurtureApp : IAsyncDisposable
         }
     }
 
-    /// <summary>The messages in the pickup folder, oldest first (by their Date, the fake clock's time when sent).</summary>
+    /// <summary>The messages in the pickup folder, oldest first: by their Date (the fake clock's time when sent), then by when the file was written.</summary>
     public async Task<List<MimeMessage>> EmailsAsync()
     {
-        var messages = new List<MimeMessage>();
+        var messages = new List<(MimeMessage Message, DateTime Written)>();
         if (!System.IO.Directory.Exists(Pickup))
         {
-            return messages;
+            return [];
         }
         foreach (var file in System.IO.Directory.GetFiles(Pickup, "*.eml"))
         {
-            messages.Add(await MimeMessage.LoadAsync(file, Ct));
+            messages.Add((await MimeMessage.LoadAsync(file, Ct), File.GetLastWriteTimeUtc(file)));
         }
-        return messages.OrderBy(m => m.Date).ThenBy(m => m.Subject, StringComparer.Ordinal).ToList();
+        return messages.OrderBy(m => m.Message.Date).ThenBy(m => m.Written).Select(m => m.Message).ToList();
     }
 
     public async Task<List<string>> SubjectsToAsync(string address) =>

@@ -340,6 +340,30 @@ public sealed class NurtureStageTests
     }
 
     [Fact]
+    public async Task A_stage_that_faulted_mid_way_goes_on_where_it_was_when_retried_without_sending_anything_twice()
+    {
+        // Campaign 2 (no wait after campaign 1) names a template that is not there yet: the stage faults after sending campaign 1.
+        var workflow = JsonNode.Parse(Stream("retry", 1, 3, wait: (_, c) => c == 1 ? TimeSpan.Zero : TimeSpan.FromDays(1)))!;
+        var campaigns = JsonNode.Parse(workflow["activities"]![0]!["properties"]![1]!["expressions"]!["Json"]!.GetValue<string>())!.AsArray();
+        campaigns[1]!["template"] = "late";
+        workflow["activities"]![0]!["properties"]![1]!["expressions"]!["Json"] = campaigns.ToJsonString();
+        await using var app = await NurtureApp.StartAsync(new() { ["retry.json"] = workflow.ToJsonString() }, Templates);
+        var pat = await app.ContactAsync("pat@acme.com", firstName: "Pat");
+        var run = (await app.StartWorkflowAsync("retry", pat))["instanceId"]!.GetValue<string>();
+        Assert.Equal("Faulted", (await app.InstanceAsync(run))["status"]!.GetValue<string>());
+        Assert.Equal(["S1 #1 for Pat"], await app.SubjectsToAsync("pat@acme.com"));
+
+        // The template is added (templates are read when used) and the instance retried: campaign 2 goes out, campaign 1 not again.
+        await File.WriteAllTextAsync(Path.Combine(app.Templates, "late.liquid"), Template.Replace("{{ data.stage }} #", "Late {{ data.stage }} #", StringComparison.Ordinal), Ct);
+        await (await app.Api.PostAsync($"/api/workflows/instances/{run}/retry", null, Ct)).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(["S1 #1 for Pat", "Late S1 #2 for Pat"], await app.SubjectsToAsync("pat@acme.com"));
+        await app.AdvanceAsync(TimeSpan.FromDays(1));
+        Assert.Equal(["S1 #1 for Pat", "Late S1 #2 for Pat", "S1 #3 for Pat"], await app.SubjectsToAsync("pat@acme.com"));
+        var visit = await app.Factory.DbAsync(db => db.Set<NurturePosition>().SingleAsync(p => p.WorkflowInstanceId == run, Ct));
+        Assert.Equal((1, 3, NurtureStatus.Active), (visit.Entry, visit.CampaignsSent, visit.Status));
+    }
+
+    [Fact]
     public async Task The_shipped_stream_nurtures_a_new_lead_stops_when_it_qualifies_and_takes_it_back_at_Education_when_sales_recycle_it()
     {
         var stream = await File.ReadAllTextAsync(Path.Combine(NurtureApp.RepositoryRoot(), "workflows", "nurture-stream.json"), Ct);

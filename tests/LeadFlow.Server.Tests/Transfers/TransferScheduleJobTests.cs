@@ -26,23 +26,24 @@ public sealed class TransferScheduleJobTests
         var api = await app.Factory.ClientAsync(LeadFlow.Core.ApiKeys.ApiKeyRole.Admin);
         var created = await (await api.PostAsync("/api/transfers", Http.Json("""{"name":"hourly","connector":"crm","schedule":"0 * * * *"}"""), ct)).ExpectAsync(HttpStatusCode.Created);
         Assert.Equal(new DateTime(2026, 11, 23, 11, 0, 0), created["nextRunAt"]!.GetValue<DateTime>());
+        var id = created["id"]!.GetValue<long>();
         await Task.Delay(500, ct);
-        Assert.Equal(0, await app.Factory.DbAsync(db => db.TransferRuns.CountAsync(ct)));
+        Assert.Equal(0, await app.Factory.DbAsync(db => db.TransferRuns.CountAsync(r => r.TransferId == id, ct)));
 
         for (var hour = 1; hour <= 3; hour++)
         {
             app.Factory.Clock.Advance(TimeSpan.FromHours(1));
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            while (await app.Factory.DbAsync(db => db.TransferRuns.CountAsync(ct)) < hour)
+            while (await app.Factory.DbAsync(db => db.TransferRuns.CountAsync(r => r.TransferId == id, ct)) < hour)
             {
                 Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"No scheduled run {hour} within 20 s.");
                 await Task.Delay(50, ct);
             }
             await Task.Delay(500, ct);
         }
-        var runs = await app.Factory.DbAsync(db => db.TransferRuns.OrderBy(r => r.Id).Select(r => new { r.Trigger, r.StartedAt }).ToListAsync(ct));
+        var runs = await app.Factory.DbAsync(db => db.TransferRuns.Where(r => r.TransferId == id).OrderBy(r => r.Id).Select(r => new { r.Trigger, r.StartedAt }).ToListAsync(ct));
         Assert.Equal([("schedule", 11), ("schedule", 12), ("schedule", 13)], runs.Select(r => (r.Trigger, r.StartedAt.Hour)));
-        var next = await app.Factory.DbAsync(db => db.Transfers.Select(t => t.NextRunAt).SingleAsync(ct));
+        var next = await app.Factory.DbAsync(db => db.Transfers.Where(t => t.Id == id).Select(t => t.NextRunAt).SingleAsync(ct));
         Assert.Equal(new DateTime(2026, 11, 23, 14, 0, 0), next);
     }
 }

@@ -44,6 +44,7 @@ public sealed class NurtureStage(IServiceScopeFactory scopes) : IResumableActivi
     private const string NextState = "next";
     private const string SentState = "sent";
     private const string DueState = "due";
+    private const string LeftState = "left";
 
     [ActivityInput(Label = "Stage name", Hint = "The stage's name, as the nurture report shows it (Awareness, Education...).", SupportedSyntaxes = [Syntaxes.Literal], Order = 0)]
     public string? Stage { get; set; }
@@ -89,10 +90,17 @@ public sealed class NurtureStage(IServiceScopeFactory scopes) : IResumableActivi
 
     public async ValueTask<ActivityResult> ExecuteAsync(ActivityExecutionContext context)
     {
-        context.SetState(EntryState, context.GetState<int>(EntryState) + 1);
-        context.SetState(NextState, 0);
-        context.SetState(SentState, 0);
-        context.SetState(DueState, null);
+        var entry = context.GetState<int>(EntryState);
+        if (entry == 0 || context.GetState<bool>(LeftState))
+        {
+            context.SetState(EntryState, entry + 1);
+            context.SetState(NextState, 0);
+            context.SetState(SentState, 0);
+            context.SetState(DueState, null);
+            context.SetState(LeftState, null);
+        }
+        // Otherwise this is a retry of an entry that faulted: it goes on where it was, with the same idempotency keys, so a
+        // campaign sent before the fault is not sent again.
         var step = Prepare(context);
         await using var scope = scopes.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<NurtureProgress>().EnterAsync(step.Where, context.CancellationToken);
@@ -243,6 +251,7 @@ public sealed class NurtureStage(IServiceScopeFactory scopes) : IResumableActivi
     private async ValueTask<ActivityResult> LeaveAsync(ActivityExecutionContext context, Step step, NurtureProgress progress, string status, string? reason = null)
     {
         await progress.LeaveAsync(step.Where, status, context.CancellationToken);
+        context.SetState(LeftState, true);
         var outcome = status switch
         {
             NurtureStatus.Advanced => Advanced,
