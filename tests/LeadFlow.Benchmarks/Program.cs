@@ -18,6 +18,13 @@ internal static class BenchmarkMain
           process    The scoring processor draining a pre-filled inbox of --events interactions (shipped rules).
           scored     Ingest-to-scored over HTTP with the processor running, next to ingestion alone.
           rescore    The rescore use case over --contacts contacts with --events / --contacts interactions each.
+          transfer   A transfer run selecting --mqls MQLs of --contacts contacts (select and queue phases, a repeat, every
+                     filter kind), then delivery to a loopback webhook answering after --latency-ms, at
+                     --delivery-concurrency (deliveries/s vs concurrency / latency, max in flight at the receiver).
+                     Its options: --mqls N (100000), --latency-ms N (20), --delivery-concurrency N (32),
+                     --deliver N (all queued), --queue-batch N (5000, Transfers:QueueBatchSize).
+          segments   Segment membership upkeep: --contacts contacts, --segments segments built, then --events changes
+                     (interactions, scores, tags, stages) marked in transactions of --batch, kept current incrementally.
 
         Options (both commands):
           --events N        interactions per run                      (default 1000000)
@@ -71,6 +78,8 @@ internal static class BenchmarkMain
             "workflow-persisted" => await WorkflowPersistedBenchmark.RunAsync(options, cancel.Token),
             "rules-overhead" => await RulesOverhead.RunAsync(options, cancel.Token),
             "process" or "scored" or "rescore" => await ScoringBenchmark.RunAsync(args[0], options, cancel.Token),
+            "transfer" => await TransferBenchmark.RunAsync(options, cancel.Token),
+            "segments" => await SegmentBenchmark.RunAsync(options, cancel.Token),
             _ => await UnknownAsync(args[0]),
         };
     }
@@ -104,6 +113,12 @@ internal sealed record BenchOptions
     public string DataRoot { get; init; } = Path.GetTempPath();
     public bool Keep { get; init; }
     public bool ContactCreatedTrigger { get; init; }
+    public int Mqls { get; init; } = 100_000;
+    public int LatencyMs { get; init; } = 20;
+    public int DeliveryConcurrency { get; init; } = 32;
+    public int? Deliver { get; init; }
+    public int QueueBatch { get; init; } = 5_000;
+    public int Segments { get; init; } = 10;
 
     public string FormatName => Format == BodyFormat.NdJson ? "ndjson" : "json";
 
@@ -137,6 +152,7 @@ internal sealed record BenchOptions
                 "--batch" => options with { Batch = Positive(arg, value) },
                 "--contacts" => options with { Contacts = Positive(arg, value) },
                 "--runs" => options with { Runs = Positive(arg, value) },
+                "--segments" => options with { Segments = Positive(arg, value) },
                 "--concurrency" => options with { Concurrency = Positive(arg, value) },
                 "--seed" => options with { Seed = Positive(arg, value) },
                 "--format" => options with
@@ -148,6 +164,11 @@ internal sealed record BenchOptions
                         _ => throw new FormatException($"--format is ndjson or json, not '{value}'."),
                     },
                 },
+                "--mqls" => options with { Mqls = Positive(arg, value) },
+                "--latency-ms" => options with { LatencyMs = Positive(arg, value) },
+                "--delivery-concurrency" => options with { DeliveryConcurrency = Positive(arg, value) },
+                "--deliver" => options with { Deliver = Positive(arg, value) },
+                "--queue-batch" => options with { QueueBatch = Positive(arg, value) },
                 "--data-root" => options with { DataRoot = Path.GetFullPath(value) },
                 _ => throw new FormatException($"Unknown option '{arg}'."),
             };

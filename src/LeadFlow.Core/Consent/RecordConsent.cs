@@ -29,6 +29,7 @@ public sealed class RecordConsent(LeadFlowDbContext db, TimeProvider clock)
             RecordedAt = now,
         };
         db.ConsentRecords.Add(record);
+        Segments.SegmentDirty.Mark(db, contactId, now);
         await db.SaveChangesAsync(ct);
         return record;
     }

@@ -171,6 +171,8 @@ public sealed class CrmConnectors(IOptionsMonitor<CrmOptions> options, TimeProvi
         ["grade"] = "contact.grade",
         ["qualification"] = "contact.qualification",
         ["transfer"] = "transfer.name",
+        ["interests"] = "transfer.interests",
+        ["tags"] = "transfer.tags",
     };
 
     private static string Line(IEnumerable<string> values) =>

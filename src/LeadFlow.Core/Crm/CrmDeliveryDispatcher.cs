@@ -42,6 +42,8 @@ public sealed partial class CrmDeliveryDispatcher(IServiceScopeFactory scopes, C
         }
     }
 
+    private const int ClaimRounds = 4;
+
     /// <summary>One pass: claims and delivers what is due now. Returns the number of attempts made.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
@@ -50,24 +52,88 @@ public sealed partial class CrmDeliveryDispatcher(IServiceScopeFactory scopes, C
         IReadOnlyList<CrmDelivery> claimed;
         await using (var scope = scopes.CreateAsyncScope())
         {
-            claimed = await scope.ServiceProvider.GetRequiredService<CrmOutbox>().ClaimAsync(_node, policy.Concurrency * 4, longest * 2 + TimeSpan.FromMinutes(1), ct);
+            // A claimed batch is worked in up to ClaimRounds rounds of Concurrency attempts, each bounded by its timeout.
+            claimed = await scope.ServiceProvider.GetRequiredService<CrmOutbox>().ClaimAsync(_node, policy.Concurrency * ClaimRounds, longest * ClaimRounds + policy.LeaseMargin, ct);
         }
+        // The payloads of deliveries queued without one (transfers queue set-based, without): built with the same bounded
+        // concurrency and stored in one commit for the batch, so every attempt of a delivery sends the same lead.
+        var unbuilt = claimed.Where(d => d.Payload is null).ToList();
+        if (unbuilt.Count > 0)
+        {
+            await Parallel.ForEachAsync(unbuilt, new ParallelOptions { MaxDegreeOfParallelism = policy.Concurrency, CancellationToken = ct }, async (delivery, token) =>
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                delivery.Payload = await scope.ServiceProvider.GetRequiredService<CrmLeads>().BuildAsync(delivery, token);
+            });
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<CrmOutbox>().SetPayloadsAsync(unbuilt.Select(d => (d.Id, d.Payload!)).ToList(), ct);
+        }
+        // Each attempt is recorded before its worker takes the next delivery (so a crash re-sends at most the attempts
+        // in flight), in a group commit: the attempts that finish while one commit is written share the next.
+        var recorder = new GroupRecorder(scopes, _node);
         await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = policy.Concurrency, CancellationToken = ct }, async (delivery, token) =>
         {
-            await using var scope = scopes.CreateAsyncScope();
-            if (delivery.Payload is null)
-            {
-                delivery.Payload = await scope.ServiceProvider.GetRequiredService<CrmLeads>().BuildAsync(delivery, token);
-                await scope.ServiceProvider.GetRequiredService<CrmOutbox>().SetPayloadAsync(delivery.Id, delivery.Payload, token);
-            }
             var attempt = await connectors.DeliverAsync(delivery, token);
-            await scope.ServiceProvider.GetRequiredService<CrmOutbox>().RecordAsync(delivery, attempt, _node, token);
+            await recorder.RecordAsync(delivery, attempt, token);
             if (!attempt.Delivered)
             {
                 LogAttemptFailed(delivery.Id, delivery.Connector, delivery.Attempts + 1, attempt.Error);
             }
         });
         return claimed.Count;
+    }
+
+    /// <summary>Writes the attempts that are waiting in one transaction, again and again while more wait; started by whoever finds no writer.</summary>
+    private sealed class GroupRecorder(IServiceScopeFactory scopes, string node)
+    {
+        private readonly Lock _lock = new();
+        private List<(CrmDelivery, CrmAttempt, TaskCompletionSource)> _waiting = [];
+        private bool _writing;
+
+        public async Task RecordAsync(CrmDelivery delivery, CrmAttempt attempt, CancellationToken ct)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            bool write;
+            lock (_lock)
+            {
+                _waiting.Add((delivery, attempt, done));
+                write = !_writing;
+                _writing = true;
+            }
+            if (write)
+            {
+                // On its own task, so the worker's slot goes back to delivering while commits are written.
+                _ = Task.Run(() => WriteAsync(ct), CancellationToken.None);
+            }
+            await done.Task;
+        }
+
+        private async Task WriteAsync(CancellationToken ct)
+        {
+            while (true)
+            {
+                List<(CrmDelivery Delivery, CrmAttempt Attempt, TaskCompletionSource Done)> batch;
+                lock (_lock)
+                {
+                    if (_waiting.Count == 0)
+                    {
+                        _writing = false;
+                        return;
+                    }
+                    (batch, _waiting) = (_waiting, []);
+                }
+                try
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    await scope.ServiceProvider.GetRequiredService<CrmOutbox>().RecordAsync(batch.Select(b => (b.Delivery, b.Attempt)).ToList(), node, ct);
+                    batch.ForEach(b => b.Done.SetResult());
+                }
+                catch (Exception ex)
+                {
+                    batch.ForEach(b => b.Done.SetException(ex));
+                }
+            }
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "CRM delivery {DeliveryId} to {Connector} failed (attempt {Attempt}): {Error}")]

@@ -72,6 +72,14 @@ public sealed class CrmDeliveryOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// A node's claim on the deliveries it works on lasts as long as a claimed batch can take (four rounds of the
+    /// longest connector timeout) plus this margin. When a node dies, its claimed deliveries wait this long before
+    /// another node (or the same one restarted) takes them over.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan LeaseMargin { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Run the delivery loop in this process.</summary>
     public bool Enabled { get; set; } = true;
 }

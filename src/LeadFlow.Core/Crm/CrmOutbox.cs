@@ -52,56 +52,85 @@ public sealed class CrmOutbox(LeadFlowDbContext db, WriteGate gate, IOptionsMoni
     }
 
     /// <summary>Stores the payload built for a delivery queued without one, so every attempt sends the same lead.</summary>
-    public async Task SetPayloadAsync(long id, string payload, CancellationToken ct)
+    public Task SetPayloadAsync(long id, string payload, CancellationToken ct) => SetPayloadsAsync([(id, payload)], ct);
+
+    /// <summary>Stores the payloads built for deliveries queued without one, in one transaction (one commit for a claimed batch).</summary>
+    public async Task SetPayloadsAsync(IReadOnlyList<(long Id, string Payload)> payloads, CancellationToken ct)
     {
+        if (payloads.Count == 0)
+        {
+            return;
+        }
         using (await gate.EnterAsync(ct))
         {
-            await db.CrmDeliveries.Where(d => d.Id == id && d.Payload == null).ExecuteUpdateAsync(s => s.SetProperty(d => d.Payload, payload), ct);
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            foreach (var (id, payload) in payloads)
+            {
+                await db.CrmDeliveries.Where(d => d.Id == id && d.Payload == null).ExecuteUpdateAsync(s => s.SetProperty(d => d.Payload, payload), ct);
+            }
+            await transaction.CommitAsync(ct);
         }
     }
 
     /// <summary>Records an attempt on a claimed delivery and releases it.</summary>
-    public async Task RecordAsync(CrmDelivery delivery, CrmAttempt attempt, string node, CancellationToken ct)
+    public Task RecordAsync(CrmDelivery delivery, CrmAttempt attempt, string node, CancellationToken ct) => RecordAsync([(delivery, attempt)], node, ct);
+
+    /// <summary>
+    /// Records attempts on claimed deliveries and releases them, in one transaction: the dispatcher's group commit
+    /// (the attempts that finished while the previous commit was being written share the next one).
+    /// </summary>
+    public async Task RecordAsync(IReadOnlyList<(CrmDelivery Delivery, CrmAttempt Attempt)> attempts, string node, CancellationToken ct)
     {
+        if (attempts.Count == 0)
+        {
+            return;
+        }
         var now = clock.GetUtcNow().UtcDateTime;
-        var attempts = delivery.Attempts + 1;
         var policy = options.CurrentValue.Delivery;
-        var status = attempt.Delivered ? CrmDeliveryStatus.Delivered
-            : attempt.Permanent || attempts >= policy.MaxAttempts ? CrmDeliveryStatus.Dead
-            : CrmDeliveryStatus.Pending;
-        var next = status == CrmDeliveryStatus.Pending ? now + Backoff(attempts, attempt.RetryAfter, policy) : delivery.NextAttemptAt;
-        var ended = status != CrmDeliveryStatus.Pending;
-        // The transfer's name travels with the event (Lead Transferred triggers filter on it); read before taking the gate.
-        var transfer = ended && delivery.TransferRunId is { } runId
-            ? await db.TransferRuns.AsNoTracking().Where(r => r.Id == runId).Join(db.Transfers.AsNoTracking(), r => r.TransferId, t => t.Id, (r, t) => t.Name).FirstOrDefaultAsync(ct)
-            : null;
-        int recorded;
+        // The transfer's name travels with each ended delivery's event (Lead Transferred triggers filter on it); read
+        // before taking the gate, for the whole group at once.
+        var runIds = attempts.Where(a => Ends(a.Delivery, a.Attempt, policy) && a.Delivery.TransferRunId is not null)
+            .Select(a => a.Delivery.TransferRunId!.Value).Distinct().ToList();
+        var transfers = runIds.Count == 0 ? new Dictionary<long, string>()
+            : await db.TransferRuns.AsNoTracking().Where(r => runIds.Contains(r.Id))
+                .Join(db.Transfers.AsNoTracking(), r => r.TransferId, t => t.Id, (r, t) => new { r.Id, t.Name }).ToDictionaryAsync(x => x.Id, x => x.Name, ct);
+        var ended = false;
         using (await gate.EnterAsync(ct))
         {
-            await using var transaction = ended ? await db.Database.BeginTransactionAsync(ct) : null;
-            recorded = await db.CrmDeliveries.Where(d => d.Id == delivery.Id && d.LeaseOwner == node).ExecuteUpdateAsync(s => s
-                .SetProperty(d => d.Status, status)
-                .SetProperty(d => d.Attempts, attempts)
-                .SetProperty(d => d.NextAttemptAt, next)
-                .SetProperty(d => d.LastError, attempt.Error)
-                .SetProperty(d => d.LastStatusCode, attempt.StatusCode)
-                .SetProperty(d => d.DeliveredAt, attempt.Delivered ? now : null)
-                .SetProperty(d => d.LeaseOwner, (string?)null)
-                .SetProperty(d => d.LeaseUntil, (DateTime?)null), ct);
-            if (transaction is not null)
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            foreach (var (delivery, attempt) in attempts)
             {
+                var count = delivery.Attempts + 1;
+                var status = attempt.Delivered ? CrmDeliveryStatus.Delivered
+                    : attempt.Permanent || count >= policy.MaxAttempts ? CrmDeliveryStatus.Dead
+                    : CrmDeliveryStatus.Pending;
+                var next = status == CrmDeliveryStatus.Pending ? now + Backoff(count, attempt.RetryAfter, policy) : delivery.NextAttemptAt;
+                var recorded = await db.CrmDeliveries.Where(d => d.Id == delivery.Id && d.LeaseOwner == node).ExecuteUpdateAsync(s => s
+                    .SetProperty(d => d.Status, status)
+                    .SetProperty(d => d.Attempts, count)
+                    .SetProperty(d => d.NextAttemptAt, next)
+                    .SetProperty(d => d.LastError, attempt.Error)
+                    .SetProperty(d => d.LastStatusCode, attempt.StatusCode)
+                    .SetProperty(d => d.DeliveredAt, attempt.Delivered ? now : null)
+                    .SetProperty(d => d.LeaseOwner, (string?)null)
+                    .SetProperty(d => d.LeaseUntil, (DateTime?)null), ct);
                 // Only when this node still held the claim: a lease that ran out means another node records the end.
-                if (recorded == 1)
+                if (recorded == 1 && status != CrmDeliveryStatus.Pending)
                 {
+                    var transfer = delivery.TransferRunId is { } runId ? transfers.GetValueOrDefault(runId) : null;
                     db.WorkflowEventOutbox.Add(LeadTransferredEvent.Row(delivery, attempt.Delivered ? LeadTransferredEvent.Delivered : LeadTransferredEvent.Failed,
-                        transfer, attempt, attempts));
-                    await db.SaveChangesAsync(ct);
-                    db.ChangeTracker.Clear();
+                        transfer, attempt, count));
+                    ended = true;
                 }
-                await transaction.CommitAsync(ct);
             }
+            if (ended)
+            {
+                await db.SaveChangesAsync(ct);
+                db.ChangeTracker.Clear();
+            }
+            await transaction.CommitAsync(ct);
         }
-        if (ended && recorded == 1)
+        if (ended)
         {
             dispatch?.Request();
         }
@@ -120,6 +149,9 @@ public sealed class CrmOutbox(LeadFlowDbContext db, WriteGate gate, IOptionsMoni
                 .SetProperty(d => d.NextAttemptAt, now), ct);
         }
     }
+
+    private static bool Ends(CrmDelivery delivery, CrmAttempt attempt, CrmDeliveryOptions policy) =>
+        attempt.Delivered || attempt.Permanent || delivery.Attempts + 1 >= policy.MaxAttempts;
 
     /// <summary>
     /// Exponential backoff with jitter: base x 2^(attempt-1), capped, then a random 50–100% of it (so a CRM that comes

@@ -7,7 +7,7 @@ namespace LeadFlow.Core.Crm;
 
 /// <summary>
 /// "LeadTransferred": a CRM delivery ended, delivered or dead-lettered (and again when a replay delivers it). The
-/// outbox row is written in the transaction that records the delivery's status (<see cref="CrmOutbox.RecordAsync"/>),
+/// outbox row is written in the transaction that records the delivery's status (<c>CrmOutbox.RecordAsync</c>),
 /// so the event exists exactly when the status does. Correlated by contact id; dispatched with the hashes of its
 /// idempotency key (what Transfer Lead waits on), of outcome and transfer (what Lead Transferred triggers filter on),
 /// and Any.

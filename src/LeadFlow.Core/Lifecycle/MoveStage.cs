@@ -80,6 +80,7 @@ public sealed class MoveStage(LeadFlowDbContext db, WriteGate gate, LifecycleMod
                     };
                     db.ContactStageChanges.Add(change);
                     db.WorkflowEventOutbox.Add(LifecycleEvents.StageChangedRow(request.ContactId, from, to, reason, request.Actor));
+                    Segments.SegmentDirty.Mark(db, request.ContactId, change.At);
                     await db.SaveChangesAsync(ct);
                     await transaction.CommitAsync(ct);
                     db.ChangeTracker.Clear();

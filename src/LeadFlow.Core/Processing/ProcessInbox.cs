@@ -114,6 +114,7 @@ public sealed partial class ProcessInbox(
                 return null;
             }
             await store.WriteAsync(tx, leads.Values, versionId, now, ct);
+            await Segments.SegmentDirty.MarkAsync(store.Connection, tx, leads.Keys, now, ct);
             if (inbox.Count > 0 && await DeleteAsync(store, tx, store.Sql.DeleteInbox, inbox.Select(r => r.Id).ToList(), ct) != inbox.Count)
             {
                 return null;   // another processor took some of these rows: redo on fresh data (the rollback undoes our writes)

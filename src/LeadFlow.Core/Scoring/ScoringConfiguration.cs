@@ -65,6 +65,8 @@ internal sealed class ContactQualificationConfiguration : IEntityTypeConfigurati
         builder.Property(q => q.Status).HasMaxLength(ScoringLimits.Status);
         builder.Property(q => q.Rule).HasMaxLength(ScoringLimits.Name);
         builder.Property(q => q.File).HasMaxLength(ScoringLimits.File);
+        // Transfer runs select qualified leads by status; partial, so the processor's upserts of leads not qualified never touch it.
+        builder.HasIndex(q => new { q.Status, q.ContactId }).HasFilter("status <> 'not_qualified'");
         builder.HasOne<Contact>().WithOne().HasForeignKey<ContactQualification>(q => q.ContactId).OnDelete(DeleteBehavior.Cascade);
     }
 }

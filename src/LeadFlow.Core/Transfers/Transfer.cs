@@ -46,6 +46,36 @@ public sealed record TransferFilter
 
     /// <summary>Countries (as stored on the contact); empty = any.</summary>
     public IReadOnlyList<string> Countries { get; init; } = [];
+
+    /// <summary>Lifecycle stages (configured names, any of; a contact never moved is in the initial stage); empty = any.</summary>
+    public IReadOnlyList<string> Stages { get; init; } = [];
+
+    /// <summary>Contact tags the lead must all have; empty = no condition.</summary>
+    public IReadOnlyList<string> AllTags { get; init; } = [];
+
+    /// <summary>Contact tags of which the lead must have at least one; empty = no condition.</summary>
+    public IReadOnlyList<string> AnyTags { get; init; } = [];
+
+    /// <summary><see cref="TransferOwner.Assigned"/> or <see cref="TransferOwner.Unassigned"/>; null = either.</summary>
+    public string? Owner { get; init; }
+
+    /// <summary>Sales owners (as stored on the contact, any of); empty = any owner.</summary>
+    public IReadOnlyList<string> Owners { get; init; } = [];
+
+    /// <summary>
+    /// The qualification rules that decided the lead (rule names as the qualification rules file spells them, any of:
+    /// <c>contact_qualifications.rule</c>, <c>contact.qualificationRule</c> in expressions); empty = any rule.
+    /// </summary>
+    public IReadOnlyList<string> Rules { get; init; } = [];
+
+    /// <summary>Segments (by name) the contact is a member of, any of; empty = any.</summary>
+    public IReadOnlyList<string> Segments { get; init; } = [];
+}
+
+public static class TransferOwner
+{
+    public const string Assigned = "assigned";
+    public const string Unassigned = "unassigned";
 }
 
 /// <summary>One run of a transfer: when, why, how many, and how it ended.</summary>

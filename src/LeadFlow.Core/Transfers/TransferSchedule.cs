@@ -19,6 +19,18 @@ public sealed class TransfersOptions
 
     /// <summary>Run scheduled transfers in this process.</summary>
     public bool RunSchedules { get; set; } = true;
+
+    /// <summary>
+    /// A run still <c>running</c> this long after it started is taken for interrupted (its node died while this one
+    /// kept going) and completed by the schedule job of any node. At start a node completes every interrupted run at
+    /// once. Keep it well above the longest run (queueing 100,000 leads takes seconds).
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan StaleRunAfter { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Selected leads queued per transaction: bounds how long a run holds the write lock at a time.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 1_000_000)]
+    public int QueueBatchSize { get; set; } = 5_000;
 }
 
 /// <summary>Cron schedules of transfers: 5 fields, or 6 with seconds; in UTC or the transfer's time zone.</summary>
@@ -50,9 +62,6 @@ public static class TransferCron
 [DisallowConcurrentExecution]
 public sealed partial class TransferScheduleJob(IServiceScopeFactory scopes, ILogger<TransferScheduleJob> log) : IJob
 {
-    /// <summary>A run still running after this long was interrupted (a run is three statements in one transaction).</summary>
-    public static readonly TimeSpan StaleRun = TimeSpan.FromMinutes(15);
-
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         try
@@ -78,7 +87,7 @@ public sealed partial class TransferScheduleJob(IServiceScopeFactory scopes, ILo
         var runner = scope.ServiceProvider.GetRequiredService<TransferRunner>();
         var now = clock.GetUtcNow().UtcDateTime;
         // Runs left running for long (a node died mid-run while this one kept going) are completed here.
-        await runner.ResumeInterruptedAsync(now - StaleRun, ct);
+        await runner.ResumeInterruptedAsync(now - scope.ServiceProvider.GetRequiredService<IOptionsMonitor<TransfersOptions>>().CurrentValue.StaleRunAfter, ct);
         var due = await db.Transfers.AsNoTracking().Where(t => !t.Paused && t.Schedule != null && t.NextRunAt != null && t.NextRunAt <= now)
             .Select(t => new { t.Id, t.Schedule, t.TimeZone, t.NextRunAt }).ToListAsync(ct);
         var started = 0;

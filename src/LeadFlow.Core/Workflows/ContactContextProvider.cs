@@ -66,6 +66,7 @@ internal sealed class ContactContextProvider(IServiceScopeFactory scopes, LeadFl
             ["qualificationRule"] = qualification?.Rule,
             ["consent"] = consentMap,
             ["stage"] = lifecycle.Find(contact.Stage) ?? contact.Stage ?? lifecycle.Initial,
+            ["segments"] = (await Segments.SegmentMembership.NamesOfAsync(db, id, cancellationToken)).Cast<object?>().ToList(),
         };
         return new Dictionary<string, object?> { ["contact"] = value };
     }

@@ -4,7 +4,9 @@ using LeadFlow.Core.Lifecycle;
 using LeadFlow.Core.Processing;
 using LeadFlow.Core.Storage;
 using LeadFlow.Core.Workflows.Activities;
+using LeadFlow.Workflows.Model;
 using LeadFlow.Workflows.Runtime;
+using LeadFlow.Workflows.Stores;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -23,8 +25,10 @@ namespace LeadFlow.Core.Workflows;
 /// <remarks>
 /// Events no workflow can receive are left out, since a scoring batch of thousands of interactions would otherwise
 /// cost thousands of outbox rows and four trigger/bookmark lookups each. An event can be received when a published
-/// trigger listens for its name and one of its hashes, or a bookmark waits for them with the event's contact as its
-/// correlation id (<see cref="Listeners"/>). Two places skip:
+/// trigger listens for its name and one of its hashes and its definition may still start for the event's contact (a
+/// once-per-correlation definition that already has an instance for the contact, or a singleton with an active one,
+/// would refuse: the shipped lead lifecycle starts on any interaction, once per contact), or a bookmark waits for them
+/// with the event's contact as its correlation id (<see cref="Listeners"/>). Two places skip:
 /// <list type="bullet">
 /// <item>Recording, on SQLite only, when the outbox is empty: the batch's transaction holds the write lock, so a
 /// workflow published or a bookmark created after this check commits after the batch, and events committed later
@@ -32,22 +36,40 @@ namespace LeadFlow.Core.Workflows;
 /// workflows that wait for these), and so is a batch of which any one event can be received (for the same reason). On PostgreSQL a publish can commit between the check and the batch's commit, so
 /// everything is recorded.</item>
 /// <item>Dispatching, on both providers: the listeners are read after the outbox rows, so every row was committed
-/// before that read, and read again after any dispatch that started or resumed a workflow (it may have created
-/// bookmarks for the next rows).</item>
+/// before that read; after a workflow ran, those of the remaining rows' contacts whose instances committed meanwhile
+/// (<see cref="WorkflowEngine.InstanceCommitted"/>: bookmarks created or removed, a singleton's slot taken or freed) are
+/// read again. Workflows of another contact that a run starts or resumes (a signal) commit too, so they are seen.</item>
 /// </list>
 /// </remarks>
-internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, WriteGate gate, WorkflowEngine engine, ScoreThresholdWatch watch, ILogger<WorkflowLeadEvents> log)
-    : ILeadEventSink, IHostedService
+internal sealed partial class WorkflowLeadEvents : ILeadEventSink, IHostedService
 {
     private const int Batch = 500;
     private readonly SemaphoreSlim _draining = new(1, 1);
+    private readonly IServiceScopeFactory scopes;
+    private readonly WriteGate gate;
+    private readonly WorkflowEngine engine;
+    private readonly IWorkflowDefinitionStore definitions;
+    private readonly ScoreThresholdWatch watch;
+    private readonly ILogger<WorkflowLeadEvents> log;
+    private readonly CommitLog _commits = new();
     private int _requested;
+
+    public WorkflowLeadEvents(IServiceScopeFactory scopes, WriteGate gate, WorkflowEngine engine, IWorkflowDefinitionStore definitions, ScoreThresholdWatch watch, ILogger<WorkflowLeadEvents> log)
+    {
+        this.scopes = scopes;
+        this.gate = gate;
+        this.engine = engine;
+        this.definitions = definitions;
+        this.watch = watch;
+        this.log = log;
+        engine.InstanceCommitted += _commits.Committed;
+    }
 
     public async Task RecordAsync(LeadFlowDbContext db, IReadOnlyList<LeadEvent> events, CancellationToken ct)
     {
         if (db.IsSqlite && events.Count > 0 && !await db.WorkflowEventOutbox.AnyAsync(ct))
         {
-            var listeners = await Listeners.ReadAsync(db, events.Select(e => (e.Name, e.ContactId)), ct);
+            var listeners = await Listeners.ReadAsync(db, definitions, events.Select(e => (e.Name, e.ContactId)), ct);
             // All or nothing: an event that can be received may start or resume a workflow that then waits for a later
             // event of this same batch (a first interaction starts the lifecycle, which waits for the qualification the
             // same batch decided), so a batch with one receivable event is recorded whole.
@@ -56,9 +78,63 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
                 return;
             }
         }
-        db.WorkflowEventOutbox.AddRange(events.Select(e => new WorkflowEventOutboxRow { ContactId = e.ContactId, EventName = e.Name, InteractionId = e.InteractionId, Value = e.Value, Previous = e.Previous }));
-        await db.SaveChangesAsync(ct);
-        db.ChangeTracker.Clear();
+        await InsertAsync(db, events.Select(e => new WorkflowEventOutboxRow { ContactId = e.ContactId, EventName = e.Name, InteractionId = e.InteractionId, Value = e.Value, Previous = e.Previous }), ct);
+    }
+
+    private const string InsertSqlite = """
+        INSERT INTO workflow_event_outbox (contact_id, event_name, interaction_id, value, previous, data)
+        SELECT value ->> 'c', value ->> 'n', value ->> 'i', value ->> 'v', value ->> 'p', value ->> 'd' FROM json_each({0}) ORDER BY key
+        """;
+
+    private const string InsertPostgreSql = """
+        INSERT INTO workflow_event_outbox (contact_id, event_name, interaction_id, value, previous, data)
+        SELECT (e ->> 'c')::bigint, e ->> 'n', (e ->> 'i')::bigint, e ->> 'v', e ->> 'p', e ->> 'd'
+        FROM jsonb_array_elements({0}::jsonb) WITH ORDINALITY AS x(e, o) ORDER BY o
+        """;
+
+    /// <summary>
+    /// Appends outbox rows in the given order with one statement (one JSON parameter, as the processor writes the
+    /// ledger) in the caller's transaction: a scoring batch records thousands, which EF's change tracking made the
+    /// largest part of the batch's write turn.
+    /// </summary>
+    private static async Task InsertAsync(LeadFlowDbContext db, IEnumerable<WorkflowEventOutboxRow> rows, CancellationToken ct)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(16 * 1024);
+        var count = 0;
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var row in rows)
+            {
+                json.WriteStartObject();
+                json.WriteNumber("c", row.ContactId);
+                json.WriteString("n", row.EventName);
+                if (row.InteractionId is { } interactionId)
+                {
+                    json.WriteNumber("i", interactionId);
+                }
+                WriteOptional(json, "v", row.Value);
+                WriteOptional(json, "p", row.Previous);
+                WriteOptional(json, "d", row.Data);
+                json.WriteEndObject();
+                count++;
+            }
+            json.WriteEndArray();
+        }
+        if (count == 0)
+        {
+            return;
+        }
+        var parameter = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        await db.Database.ExecuteSqlRawAsync(db.IsSqlite ? InsertSqlite : InsertPostgreSql, [parameter], ct);
+    }
+
+    private static void WriteOptional(Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is not null)
+        {
+            json.WriteString(name, value);
+        }
     }
 
     /// <summary>Records the crossings of the thresholds in <see cref="ScoreThresholdWatch"/>, one outbox row each.</summary>
@@ -86,9 +162,7 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
         }
         if (rows.Count > 0)
         {
-            db.WorkflowEventOutbox.AddRange(rows);
-            await db.SaveChangesAsync(ct);
-            db.ChangeTracker.Clear();
+            await InsertAsync(db, rows, ct);
         }
     }
 
@@ -194,13 +268,29 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
         {
             return 0;
         }
-        Listeners? listeners = null;
-        foreach (var item in pending)
+        // The listeners of every pending row, read once; after a workflow ran (here, or anywhere in this process), those
+        // of the remaining rows' contacts whose instances committed meanwhile are read again: the run may have created
+        // bookmarks for them, or taken or freed a singleton's slot.
+        var since = _commits.Sequence;
+        var listeners = await Listeners.ReadAsync(db, definitions, pending.Select(p => (p.EventName, p.ContactId)), ct);
+        for (var index = 0; index < pending.Count; index++)
         {
-            listeners ??= await Listeners.ReadAsync(db, pending.Select(p => (p.EventName, p.ContactId)), ct);
-            if (!listeners.CanReceive(item.EventName, item.ContactId, Hashes(item.EventName, item.Type, item.Value, item.InteractionId is not null, item.Data)))
+            var item = pending[index];
+            if (_commits.Sequence is var sequence && sequence != since)
             {
-                continue;
+                var changed = new HashSet<long>();
+                for (var next = index; next < pending.Count; next++)
+                {
+                    if (_commits.ChangedSince(since, pending[next].ContactId))
+                    {
+                        changed.Add(pending[next].ContactId);
+                    }
+                }
+                since = sequence;
+                if (changed.Count > 0)
+                {
+                    await listeners.RefreshAsync(db, changed, ct);
+                }
             }
             WorkflowEvent? workflowEvent = item.EventName switch
             {
@@ -211,18 +301,21 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
                 ContactCreatedEvent.Name => ContactCreatedEvent.Create(item.ContactId, item.Value),
                 ScoreThresholdEvent.Name => ReadCrossing(item.ContactId, item.Data),
                 Crm.LeadTransferredEvent.Name => Crm.LeadTransferredEvent.FromOutbox(item.ContactId, item.Value, item.Data),
+                Segments.SegmentEvents.Entered or Segments.SegmentEvents.Left => Segments.SegmentEvents.FromOutbox(item.ContactId, item.EventName, item.Value),
                 _ => LifecycleEvents.FromOutbox(item.ContactId, item.EventName, item.Value, item.Previous, item.Data),
             };
-            if (workflowEvent is null)
+            // Every lead event is correlated by its contact under its outbox name: unless it also resumes waits of any
+            // correlation, the listeners read for its contact and name tell whether the engine would find anything for it.
+            if (workflowEvent is null
+                || (workflowEvent.UncorrelatedHashes.Count == 0 && workflowEvent.Name == item.EventName
+                    && workflowEvent.CorrelationId == item.ContactId.ToString(CultureInfo.InvariantCulture)
+                    && !listeners.CanReceive(item.EventName, item.ContactId, [.. workflowEvent.Hashes])))
             {
                 continue;
             }
             try
             {
-                if ((await engine.DispatchAsync(workflowEvent, ct)).Count > 0)
-                {
-                    listeners = null;   // a workflow ran: it may wait for the next rows now
-                }
+                await engine.DispatchAsync(workflowEvent, ct);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -252,40 +345,121 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
         LeadEvent.InteractionReceived => isInteraction && interactionType is not null ? [InteractionEvent.TypeHash(interactionType), EventFilter.Any] : null,
         LeadEvent.Qualified => [ContactEvents.Hash("Status", value), EventFilter.Any],
         LeadEvent.GradeChanged => [ContactEvents.Hash("Grade", value), EventFilter.Any],
+        Segments.SegmentEvents.Entered or Segments.SegmentEvents.Left => [Segments.SegmentEvents.Hash(value), EventFilter.Any],
         _ => null,
     };
 
-    /// <summary>What can receive a set of lead events: the triggers for their names and the bookmarks of their contacts.</summary>
+    /// <summary>
+    /// What can receive a set of lead events: the triggers for their names, unless the trigger's definition refuses to
+    /// start again for the event's contact (<see cref="StartLimit"/>), and the bookmarks of their contacts. The refusals
+    /// mirror <c>WorkflowEngine</c>'s start policy as the database holds it now: once per correlation refuses a contact
+    /// with any instance of the definition; a singleton (or re-entry after days) one with an active instance.
+    /// </summary>
     private sealed class Listeners
     {
-        private readonly HashSet<(string Name, string Hash)> _triggers = [];
+        private readonly List<string> _names;
+        private readonly Dictionary<(string Name, string Hash), List<(string DefinitionId, StartLimit Limit)>> _triggers = [];
         private readonly HashSet<(string Name, string Hash, string Correlation)> _bookmarks = [];
+        private readonly HashSet<(string DefinitionId, string Correlation)> _refused = [];
+        private readonly Dictionary<string, StartLimit> _limited = new(StringComparer.Ordinal);
 
-        public static async Task<Listeners> ReadAsync(LeadFlowDbContext db, IEnumerable<(string Name, long ContactId)> events, CancellationToken ct)
+        private Listeners(List<string> names) => _names = names;
+
+        public static async Task<Listeners> ReadAsync(LeadFlowDbContext db, IWorkflowDefinitionStore definitions, IEnumerable<(string Name, long ContactId)> events, CancellationToken ct)
         {
             var names = new HashSet<string>(StringComparer.Ordinal);
-            var contacts = new HashSet<string>(StringComparer.Ordinal);
+            var contacts = new HashSet<long>();
             foreach (var (name, contactId) in events)
             {
                 names.Add(name);
-                contacts.Add(contactId.ToString(CultureInfo.InvariantCulture));
+                contacts.Add(contactId);
             }
             // One JSON parameter each: EF 10 would otherwise bind one parameter per contact, and SQLite looks names up in a list.
             var nameList = names.ToList();
-            var contactList = contacts.ToList();
-            var listeners = new Listeners();
-            foreach (var t in await db.WorkflowTriggers.AsNoTracking().Where(r => EF.Parameter(nameList).Contains(r.EventName))
-                         .Select(r => new { r.EventName, r.Hash }).Distinct().ToListAsync(ct))
+            var listeners = new Listeners(nameList);
+            var triggers = await db.WorkflowTriggers.AsNoTracking().Where(r => EF.Parameter(nameList).Contains(r.EventName))
+                .Select(r => new { r.EventName, r.Hash, r.DefinitionId, r.VersionId }).Distinct().ToListAsync(ct);
+            var limits = new Dictionary<string, StartLimit>(StringComparer.Ordinal);
+            foreach (var t in triggers)
             {
-                listeners._triggers.Add((t.EventName, t.Hash));
+                if (!limits.TryGetValue(t.VersionId, out var limit))
+                {
+                    limit = LimitOf(await definitions.FindByVersionIdAsync(t.VersionId, ct));
+                    limits[t.VersionId] = limit;
+                }
+                if (!listeners._triggers.TryGetValue((t.EventName, t.Hash), out var targets))
+                {
+                    listeners._triggers[(t.EventName, t.Hash)] = targets = [];
+                }
+                targets.Add((t.DefinitionId, limit));
+                if (limit != StartLimit.None)
+                {
+                    // The weaker limit wins when two versions of a definition have triggers (as the engine checks the version it starts).
+                    listeners._limited[t.DefinitionId] = listeners._limited.TryGetValue(t.DefinitionId, out var other) && other < limit ? other : limit;
+                }
             }
+            await listeners.ReadContactsAsync(db, contacts, ct);
+            return listeners;
+        }
+
+        /// <summary>Reads again the bookmarks and refusals of <paramref name="contacts"/> (their instances committed since).</summary>
+        public async Task RefreshAsync(LeadFlowDbContext db, IReadOnlyCollection<long> contacts, CancellationToken ct)
+        {
+            var correlations = contacts.Select(c => c.ToString(CultureInfo.InvariantCulture)).ToHashSet(StringComparer.Ordinal);
+            _bookmarks.RemoveWhere(b => correlations.Contains(b.Correlation));
+            _refused.RemoveWhere(r => correlations.Contains(r.Correlation));
+            await ReadContactsAsync(db, contacts, ct);
+        }
+
+        private async Task ReadContactsAsync(LeadFlowDbContext db, IEnumerable<long> contacts, CancellationToken ct)
+        {
+            var contactList = contacts.Select(c => c.ToString(CultureInfo.InvariantCulture)).ToList();
+            var nameList = _names;
             foreach (var b in await db.WorkflowBookmarks.AsNoTracking()
                          .Where(r => EF.Parameter(nameList).Contains(r.EventName) && r.CorrelationId != null && EF.Parameter(contactList).Contains(r.CorrelationId))
                          .Select(r => new { r.EventName, r.Hash, r.CorrelationId }).Distinct().ToListAsync(ct))
             {
-                listeners._bookmarks.Add((b.EventName, b.Hash, b.CorrelationId!));
+                _bookmarks.Add((b.EventName, b.Hash, b.CorrelationId!));
             }
-            return listeners;
+            if (_limited.Count == 0)
+            {
+                return;
+            }
+            var definitionList = _limited.Keys.ToList();
+            foreach (var i in await db.WorkflowInstances.AsNoTracking()
+                         .Where(r => EF.Parameter(definitionList).Contains(r.DefinitionId) && r.CorrelationId != null && EF.Parameter(contactList).Contains(r.CorrelationId))
+                         .Select(r => new { r.DefinitionId, r.CorrelationId, r.Status }).Distinct().ToListAsync(ct))
+            {
+                var active = Enum.TryParse<WorkflowStatus>(i.Status, out var status) && status.IsActive();
+                if (_limited[i.DefinitionId] == StartLimit.OncePerCorrelation || active)
+                {
+                    _refused.Add((i.DefinitionId, i.CorrelationId!));
+                }
+            }
+        }
+
+        /// <summary>What may refuse a start of <paramref name="definition"/>; <see cref="StartLimit.None"/> when unknown (the start is then tried).</summary>
+        private static StartLimit LimitOf(WorkflowDefinition? definition)
+        {
+            if (definition is null)
+            {
+                return StartLimit.None;
+            }
+            ReentryPolicy policy;
+            try
+            {
+                policy = ReentryPolicy.From(definition);
+            }
+            catch (WorkflowDefinitionException)
+            {
+                return StartLimit.None;   // the engine reports it when it tries
+            }
+            return policy.Mode switch
+            {
+                ReentryMode.OncePerCorrelation => StartLimit.OncePerCorrelation,
+                ReentryMode.AfterDays => StartLimit.WhileActive,
+                _ => definition.IsSingleton ? StartLimit.WhileActive : StartLimit.None,
+            };
         }
 
         /// <summary>False only when nothing listens for any of <paramref name="hashes"/>; true when they are not known.</summary>
@@ -298,12 +472,74 @@ internal sealed partial class WorkflowLeadEvents(IServiceScopeFactory scopes, Wr
             var contact = contactId.ToString(CultureInfo.InvariantCulture);
             foreach (var hash in hashes)
             {
-                if (_triggers.Contains((name, hash)) || _bookmarks.Contains((name, hash, contact)))
+                if (_bookmarks.Contains((name, hash, contact)))
                 {
                     return true;
                 }
+                if (_triggers.TryGetValue((name, hash), out var targets))
+                {
+                    foreach (var (definitionId, limit) in targets)
+                    {
+                        if (limit == StartLimit.None || !_refused.Contains((definitionId, contact)))
+                        {
+                            return true;
+                        }
+                    }
+                }
             }
             return false;
+        }
+    }
+
+    /// <summary>When a trigger's definition refuses to start for a contact (ordered from the weakest).</summary>
+    private enum StartLimit
+    {
+        None,
+        WhileActive,
+        OncePerCorrelation,
+    }
+
+    /// <summary>
+    /// The contacts whose instances the engine committed in this process, each with a sequence number, so that a
+    /// dispatch reads again only the listeners of contacts whose workflows ran since it read them. Listeners are keyed
+    /// by the contact id as correlation, so a commit with another correlation (or none) changes none of them (what it
+    /// starts or resumes for a contact commits under that contact). More than <see cref="MaxTracked"/> contacts count
+    /// as a change of every contact.
+    /// </summary>
+    private sealed class CommitLog
+    {
+        private const int MaxTracked = 100_000;
+        private readonly Lock _lock = new();
+        private readonly Dictionary<long, long> _changedAt = [];
+        private long _sequence;
+        private long _everythingAt;
+
+        public long Sequence => Interlocked.Read(ref _sequence);
+
+        public void Committed(string? correlationId)
+        {
+            lock (_lock)
+            {
+                var sequence = Interlocked.Increment(ref _sequence);
+                if (!long.TryParse(correlationId, NumberStyles.Integer, CultureInfo.InvariantCulture, out var contactId))
+                {
+                    return;
+                }
+                if (_changedAt.Count >= MaxTracked)
+                {
+                    _changedAt.Clear();
+                    _everythingAt = sequence;
+                }
+                _changedAt[contactId] = sequence;
+            }
+        }
+
+        public bool ChangedSince(long since, long contactId)
+        {
+            lock (_lock)
+            {
+                return _everythingAt > since || (_changedAt.TryGetValue(contactId, out var at) && at > since);
+            }
         }
     }
 

@@ -32,7 +32,8 @@ public static class WorkflowRegistration
             .Add<LifecycleStageChanged>().Add<SalesFeedbackReceived>().Add(() => new SetLifecycleStage(provider.GetRequiredService<IServiceScopeFactory>()))
             .Add(() => new NurtureStage(provider.GetRequiredService<IServiceScopeFactory>()))
             .AddLeadActivities(provider)
-            .Add<LeadTransferred>().Add(() => new TransferLead(provider.GetRequiredService<IServiceScopeFactory>())));
+            .Add<LeadTransferred>().Add(() => new TransferLead(provider.GetRequiredService<IServiceScopeFactory>()))
+            .Add<SegmentEntered>().Add<SegmentLeft>().Add(() => new IsInSegment(provider.GetRequiredService<IServiceScopeFactory>())));
         services.AddSingleton<ContactActions>();
         services.AddSingleton<ContactRules>();
         services.AddSingleton<ScoreThresholdWatch>();

@@ -1013,6 +1013,9 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
 
                     b.HasKey("ContactId");
 
+                    b.HasIndex("Status", "ContactId")
+                        .HasFilter("status <> 'not_qualified'");
+
                     b.ToTable("contact_qualifications", (string)null);
                 });
 
@@ -1208,6 +1211,126 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                     b.HasIndex("ContactId");
 
                     b.ToTable("score_ledger", (string)null);
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Segments.Segment", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("BuildCursor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("build_cursor");
+
+                    b.Property<DateTime?>("BuiltAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("built_at");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<string>("Filter")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("filter");
+
+                    b.Property<int>("MemberCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("member_count");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("segments", (string)null);
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Segments.SegmentDirtyMark", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("ContactId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("contact_id");
+
+                    b.Property<DateTime>("EnqueuedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("enqueued_at");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("segment_dirty", (string)null);
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Segments.SegmentMember", b =>
+                {
+                    b.Property<long>("SegmentId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("segment_id");
+
+                    b.Property<long>("ContactId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("contact_id");
+
+                    b.Property<DateTime>("Since")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("since");
+
+                    b.HasKey("SegmentId", "ContactId");
+
+                    b.HasIndex("ContactId");
+
+                    b.ToTable("segment_members", (string)null);
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Segments.SegmentTimer", b =>
+                {
+                    b.Property<long>("ContactId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("contact_id");
+
+                    b.Property<DateTime>("DueAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("due_at");
+
+                    b.HasKey("ContactId");
+
+                    b.HasIndex("DueAt");
+
+                    b.ToTable("segment_timers", (string)null);
                 });
 
             modelBuilder.Entity("LeadFlow.Core.Transfers.TransferDefinition", b =>
@@ -1925,6 +2048,21 @@ namespace LeadFlow.Migrations.Sqlite.Migrations
                     b.HasOne("LeadFlow.Core.Contacts.Contact", null)
                         .WithMany()
                         .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeadFlow.Core.Segments.SegmentMember", b =>
+                {
+                    b.HasOne("LeadFlow.Core.Contacts.Contact", null)
+                        .WithMany()
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("LeadFlow.Core.Segments.Segment", null)
+                        .WithMany()
+                        .HasForeignKey("SegmentId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

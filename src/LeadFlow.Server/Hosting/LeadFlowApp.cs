@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using LeadFlow.Core.Crm;
 using LeadFlow.Core.Email;
 using LeadFlow.Core.Scoring;
+using LeadFlow.Core.Segments;
 using LeadFlow.Core.Storage;
 using LeadFlow.Core.Transfers;
 using LeadFlow.Core.Workflows;
@@ -19,6 +20,7 @@ using LeadFlow.Server.Interactions;
 using LeadFlow.Server.Lifecycle;
 using LeadFlow.Server.Nurture;
 using LeadFlow.Server.Problems;
+using LeadFlow.Server.Segments;
 using LeadFlow.Server.Rules;
 using LeadFlow.Server.Scoring;
 using LeadFlow.Server.Transfers;
@@ -59,6 +61,7 @@ internal static class LeadFlowApp
         services.AddLeadFlowEmail();
         services.AddLeadFlowCrm();
         services.AddLeadFlowTransfers();
+        services.AddLeadFlowSegments();
         // Live dropdowns of the designer's activity editor (v1/designer/runtime-select-list).
         services.AddSingleton<LeadFlow.Workflows.Activities.ISelectListProvider, ElsaApi.Designer.SignalNamesProvider>();
         services.AddSingleton<HttpEndpointSchemas>();
@@ -102,6 +105,7 @@ internal static class LeadFlowApp
         app.MapCrm();
         app.MapTransfers();
         app.MapNurture();
+        app.MapSegments();
         // HTTP Endpoint triggers under Elsa 2's /workflows base path (each endpoint's own Authorize/Policy applies).
         app.MapWorkflowHttpEndpoints();
         app.MapApiKeys();

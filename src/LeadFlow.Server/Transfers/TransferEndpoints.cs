@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using LeadFlow.Core.Crm;
+using LeadFlow.Core.Lifecycle;
 using LeadFlow.Core.Storage;
 using LeadFlow.Core.Transfers;
 using LeadFlow.Server.Auth;
@@ -78,9 +79,9 @@ internal static class TransferEndpoints
     }
 
     private static async Task<Results<Created<TransferDto>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        TransferRequest request, LeadFlowDbContext db, WriteGate gate, TimeProvider clock, IOptionsMonitor<CrmOptions> crm, CancellationToken ct)
+        TransferRequest request, LeadFlowDbContext db, WriteGate gate, TimeProvider clock, IOptionsMonitor<CrmOptions> crm, LifecycleModel lifecycle, CancellationToken ct)
     {
-        if (Validate(request, crm.CurrentValue, clock, out var next) is { } invalid)
+        if (Validate(request, crm.CurrentValue, lifecycle, clock, out var next) is { } invalid)
         {
             return invalid;
         }
@@ -93,7 +94,7 @@ internal static class TransferEndpoints
         {
             Name = request.Name.Trim(), Connector = request.Connector, Filter = "", Interests = "", Tags = "", CreatedAt = now, UpdatedAt = now,
         };
-        Apply(transfer, request, next);
+        Apply(transfer, request, lifecycle, next);
         using (await gate.EnterAsync(ct))
         {
             db.Transfers.Add(transfer);
@@ -116,9 +117,9 @@ internal static class TransferEndpoints
         await db.Transfers.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, ct) is { } transfer ? TypedResults.Ok(TransferDto.From(transfer)) : NotFound(id);
 
     private static async Task<Results<Ok<TransferDto>, ValidationProblem, ProblemHttpResult>> ReplaceAsync(
-        long id, TransferRequest request, LeadFlowDbContext db, WriteGate gate, TimeProvider clock, IOptionsMonitor<CrmOptions> crm, CancellationToken ct)
+        long id, TransferRequest request, LeadFlowDbContext db, WriteGate gate, TimeProvider clock, IOptionsMonitor<CrmOptions> crm, LifecycleModel lifecycle, CancellationToken ct)
     {
-        if (Validate(request, crm.CurrentValue, clock, out var next) is { } invalid)
+        if (Validate(request, crm.CurrentValue, lifecycle, clock, out var next) is { } invalid)
         {
             return invalid;
         }
@@ -133,7 +134,7 @@ internal static class TransferEndpoints
                 return Problem.Conflict($"A transfer named '{request.Name.Trim()}' exists.");
             }
             transfer.Name = request.Name.Trim();
-            Apply(transfer, request, next);
+            Apply(transfer, request, lifecycle, next);
             transfer.UpdatedAt = clock.GetUtcNow().UtcDateTime;
             await db.SaveChangesAsync(ct);
             return TypedResults.Ok(TransferDto.From(transfer));
@@ -218,7 +219,7 @@ internal static class TransferEndpoints
         return TypedResults.Ok(page);
     }
 
-    private static ValidationProblem? Validate(TransferRequest request, CrmOptions crm, TimeProvider clock, out DateTime? next)
+    private static ValidationProblem? Validate(TransferRequest request, CrmOptions crm, LifecycleModel lifecycle, TimeProvider clock, out DateTime? next)
     {
         next = null;
         var errors = new Dictionary<string, string[]>();
@@ -234,6 +235,7 @@ internal static class TransferEndpoints
         {
             errors["filter.grades"] = ["Grades are A to F."];
         }
+        TransferFilters.Check(request.Filter, lifecycle, errors);
         if (request.Schedule is { } schedule)
         {
             try
@@ -248,10 +250,10 @@ internal static class TransferEndpoints
         return errors.Count > 0 ? TypedResults.ValidationProblem(errors) : null;
     }
 
-    private static void Apply(TransferDefinition transfer, TransferRequest request, DateTime? next)
+    private static void Apply(TransferDefinition transfer, TransferRequest request, LifecycleModel lifecycle, DateTime? next)
     {
         transfer.Connector = request.Connector;
-        transfer.Filter = JsonSerializer.Serialize(request.Filter, TransferJson.Options);
+        transfer.Filter = JsonSerializer.Serialize(TransferFilters.Normalize(request.Filter, lifecycle), TransferJson.Options);
         transfer.Interests = JsonSerializer.Serialize(request.Interests.Select(i => i.Trim()).Where(i => i.Length > 0).Distinct());
         transfer.Tags = JsonSerializer.Serialize(request.Tags.Select(i => i.Trim()).Where(i => i.Length > 0).Distinct());
         transfer.Schedule = request.Schedule;

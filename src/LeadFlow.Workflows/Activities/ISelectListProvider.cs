@@ -39,4 +39,7 @@ public static class SelectListProviders
 
     /// <summary>Tags in use on contacts.</summary>
     public const string Tags = "LeadFlow.Tags";
+
+    /// <summary>Segments (target groups), by name.</summary>
+    public const string Segments = "LeadFlow.Segments";
 }

@@ -27,6 +27,13 @@ public sealed class WorkflowEngine
 
     public ActivityRegistry Registry { get; }
     public TimeProvider Time { get; }
+
+    /// <summary>
+    /// Raised after every instance commit of this engine (start, resume, retry, cancel) with the instance's correlation
+    /// id: what may have changed who listens for that correlation's events (bookmarks added or removed, a singleton's or
+    /// once-per-correlation definition's slot taken or freed). Handlers must be cheap and must not throw.
+    /// </summary>
+    public event Action<string?>? InstanceCommitted;
     public WorkflowEngineOptions Options { get; }
 
     /// <summary>Starts the published version of <paramref name="definitionId"/>.</summary>
@@ -570,6 +577,7 @@ public sealed class WorkflowEngine
         execution.AddedBookmarks.Clear();
         execution.RemovedBookmarkIds.Clear();
         execution.Journal.Clear();
+        InstanceCommitted?.Invoke(instance.CorrelationId);
         var timers = commit.AddedBookmarks.Where(b => b.DueAt is not null).ToList();
         if (timers.Count > 0 && Options.BookmarkScheduler is { } scheduler)
         {

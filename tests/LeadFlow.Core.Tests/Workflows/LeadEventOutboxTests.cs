@@ -131,6 +131,118 @@ public sealed class LeadEventOutboxTests : DatabaseTest
         }
     }
 
+    [Fact]
+    public async Task Recording_leaves_out_interactions_a_once_per_contact_trigger_can_no_longer_start_for()
+    {
+        await using var host = await HostWithAsync(StartOnInteraction("once", singleton: true, policy: "OncePerCorrelation", waitForSignal: true));
+        var sink = host.Services.GetRequiredService<ILeadEventSink>();
+        var (ada, adaView) = await ContactWithInteractionAsync("ada@acme.com", "page_view");
+        var (bob, bobView) = await ContactWithInteractionAsync("bob@acme.com", "page_view");
+
+        // No instance for Ada yet: her first interaction can start one, so it is recorded.
+        await RecordAsync(sink, [Interaction(ada, adaView, "page_view")]);
+        Assert.Single(await OutboxAsync());
+        await sink.PublishAsync(Ct);
+        Assert.Single(await InstancesAsync("once"));
+
+        // Ada has had her instance: the trigger cannot start another one for her, and nothing waits for her interactions.
+        await RecordAsync(sink, [Interaction(ada, adaView, "page_view"), Interaction(ada, adaView, "email_click")]);
+        Assert.Empty(await OutboxAsync());
+
+        // Bob has none: the batch is recorded whole, in order, with every column.
+        await RecordAsync(sink, [Interaction(ada, adaView, "page_view"), Interaction(bob, bobView, "page_view"), new LeadEvent(ada, LeadEvent.Qualified, Value: "mql", Previous: "not_qualified")]);
+        var recorded = await OutboxAsync();
+        Assert.Equal([(ada, LeadEvent.InteractionReceived, (long?)adaView, (string?)null, (string?)null), (bob, LeadEvent.InteractionReceived, bobView, null, null), (ada, LeadEvent.Qualified, null, "mql", "not_qualified")],
+            recorded.Select(r => (r.ContactId, r.EventName, r.InteractionId, r.Value, r.Previous)).ToList());
+        await sink.PublishAsync(Ct);
+        Assert.Equal(2, (await InstancesAsync("once")).Count);
+        Assert.Empty(await OutboxAsync());
+    }
+
+    [Fact]
+    public async Task Recording_leaves_out_interactions_of_a_contact_whose_singleton_instance_is_active_and_keeps_them_once_it_finished()
+    {
+        await using var host = await HostWithAsync(StartOnInteraction("single", singleton: true, policy: null, waitForSignal: true));
+        var sink = host.Services.GetRequiredService<ILeadEventSink>();
+        var (ada, adaView) = await ContactWithInteractionAsync("ada@acme.com", "page_view");
+        await RecordAsync(sink, [Interaction(ada, adaView, "page_view")]);
+        await sink.PublishAsync(Ct);
+        var instanceId = Assert.Single(await InstancesAsync("single"));
+
+        // Active (waiting for the 'done' signal): a singleton does not start a second instance for Ada.
+        await RecordAsync(sink, [Interaction(ada, adaView, "page_view")]);
+        Assert.Empty(await OutboxAsync());
+
+        // Finished: the next interaction starts a new one again.
+        await host.Engine.DispatchAsync(WorkflowEvent.Signal("done", null, Id(ada)), Ct);
+        Assert.Equal(WorkflowStatus.Finished, (await host.Instances.FindAsync(instanceId, Ct))!.Status);
+        await RecordAsync(sink, [Interaction(ada, adaView, "page_view")]);
+        Assert.Single(await OutboxAsync());
+        await sink.PublishAsync(Ct);
+        Assert.Equal(2, (await InstancesAsync("single")).Count);
+    }
+
+    [Theory]
+    [InlineData(true, null, 2)]                     // a singleton that finished at once may start again for the next event
+    [InlineData(false, "OncePerCorrelation", 1)]    // once per contact: the second event is left out (the instance the first started refuses it)
+    [InlineData(false, null, 2)]                    // no limit: every event starts one
+    public async Task Dispatch_starts_a_limited_trigger_again_only_where_its_definition_allows_after_the_previous_event_ran(bool singleton, string? policy, int instances)
+    {
+        await using var host = await HostWithAsync(StartOnInteraction("flow", singleton, policy, waitForSignal: false));
+        var (ada, adaView) = await ContactWithInteractionAsync("ada@acme.com", "page_view");
+        // As PostgreSQL records them (no skip when recording): two interactions of Ada in one dispatch batch.
+        await using (var db = Database.NewContext())
+        {
+            db.WorkflowEventOutbox.Add(new WorkflowEventOutboxRow { ContactId = ada, EventName = LeadEvent.InteractionReceived, InteractionId = adaView });
+            db.WorkflowEventOutbox.Add(new WorkflowEventOutboxRow { ContactId = ada, EventName = LeadEvent.InteractionReceived, InteractionId = adaView });
+            await db.SaveChangesAsync(Ct);
+        }
+        await host.Services.GetRequiredService<ILeadEventSink>().PublishAsync(Ct);
+        Assert.Equal(instances, (await InstancesAsync("flow")).Count);
+        Assert.Empty(await OutboxAsync());
+    }
+
+    /// <summary>Starts on any interaction; then waits for a 'done' signal (<paramref name="waitForSignal"/>) or finishes.</summary>
+    private static string StartOnInteraction(string id, bool singleton, string? policy, bool waitForSignal) => $$"""
+        {
+          "definitionId": "{{id}}", "name": "{{id}}", "displayName": "{{id}}", "isSingleton": {{(singleton ? "true" : "false")}},
+          "persistenceBehavior": "WorkflowBurst", "variables": {},
+          "customAttributes": {{(policy is null ? "{}" : $$"""{ "ReentryPolicy": "{{policy}}" }""")}},
+          "activities": [
+            { "activityId": "first", "type": "InteractionReceived", "name": "first",
+              "properties": [ { "name": "InteractionType", "syntax": "Literal", "expressions": { "Literal": "" } },
+                              { "name": "Pattern", "syntax": "Literal", "expressions": { "Literal": "" } } ] },
+            { "activityId": "wait", "type": "{{(waitForSignal ? "SignalReceived" : "WriteLog")}}", "name": "wait",
+              "properties": [ {{(waitForSignal
+                  ? """{ "name": "Signal", "syntax": "Literal", "expressions": { "Literal": "done" } }"""
+                  : """{ "name": "Message", "syntax": "Literal", "expressions": { "Literal": "started" } }""")}} ] }
+          ],
+          "connections": [ { "sourceActivityId": "first", "targetActivityId": "wait", "outcome": "Done" } ]
+        }
+        """;
+
+    private async Task<WorkflowTestHost> HostWithAsync(string definition)
+    {
+        var directory = Directory.CreateTempSubdirectory("leadflow-outbox-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory.FullName, "flow.json"), definition, Ct);
+            var host = new WorkflowTestHost(Database);
+            await host.Services.GetRequiredService<WorkflowFiles>().ImportAsync(directory.FullName, Ct);
+            return host;
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private async Task<List<string>> InstancesAsync(string definitionId)
+    {
+        await using var db = Database.NewContext();
+        return await db.WorkflowInstances.Where(i => i.DefinitionId == definitionId).Select(i => i.Id).ToListAsync(Ct);
+    }
+
     private const string QualifiedThenClick = """
         {
           "definitionId": "nurture", "name": "nurture", "displayName": "Nurture", "isSingleton": false,

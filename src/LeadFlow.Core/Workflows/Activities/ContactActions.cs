@@ -93,6 +93,7 @@ internal sealed class ContactActions(IServiceScopeFactory scopes, WriteGate gate
         }
         contact.Owner = trimmed;
         contact.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        Segments.SegmentDirty.Mark(db, contactId, contact.UpdatedAt);
         await db.SaveChangesAsync(ct);
         return (trimmed, previous);
     }
