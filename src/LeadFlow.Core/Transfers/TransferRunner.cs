@@ -29,6 +29,9 @@ public sealed partial class TransferRunner(LeadFlowDbContext db, WriteGate gate,
     public const string Completed = "completed";
     public const string Failed = "failed";
 
+    /// <summary>The application's clock (the schedule job reads due times off it).</summary>
+    public TimeProvider Clock => clock;
+
     public async Task<TransferRun> StartAsync(long transferId, string trigger, CancellationToken ct)
     {
         var run = new TransferRun { TransferId = transferId, Trigger = trigger, Status = Running, StartedAt = clock.GetUtcNow().UtcDateTime };

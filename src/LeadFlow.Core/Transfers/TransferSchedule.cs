@@ -60,13 +60,17 @@ public static class TransferCron
 /// a compare-and-set, so of several nodes one runs it. After downtime a transfer whose time passed runs once, at start.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed partial class TransferScheduleJob(IServiceScopeFactory scopes, TimeProvider clock, ILogger<TransferScheduleJob> log) : IJob
+public sealed partial class TransferScheduleJob(IServiceScopeFactory scopes, ILogger<TransferScheduleJob> log) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         try
         {
-            await RunDueAsync(scopes, clock, cancellationToken);
+            // The application's clock as the runner has it: a TimeProvider the job resolves itself (a constructor parameter,
+            // or from its scope) is the scheduler's own, the wall clock that only paces the poll, so the due times (on the
+            // application's clock, a fake one in tests) would be read off the wrong clock.
+            await using var scope = scopes.CreateAsyncScope();
+            await RunDueAsync(scopes, scope.ServiceProvider.GetRequiredService<TransferRunner>().Clock, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

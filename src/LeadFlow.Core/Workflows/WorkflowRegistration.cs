@@ -1,4 +1,5 @@
 using LeadFlow.Core.Lifecycle;
+using LeadFlow.Core.Nurture;
 using LeadFlow.Core.Workflows.Activities;
 using LeadFlow.Workflows.Activities;
 using LeadFlow.Workflows.Definitions;
@@ -24,10 +25,12 @@ public static class WorkflowRegistration
         services.AddSingleton<IWorkflowJournalStore>(provider => provider.GetRequiredService<EfWorkflowStore>());
         services.AddWorkflowHttp();
         services.AddLeadFlowLifecycle();
+        services.AddLeadFlowNurture();
         services.AddSingleton(provider => ActivityRegistry.CreateDefault().Add<InteractionReceived>().Add<WaitForInteraction>().Add<Qualified>().Add<GradeChanged>()
             .AddHttpActivities(provider)
             .Add(() => new SendEmail(provider.GetRequiredService<IServiceScopeFactory>()))
             .Add<LifecycleStageChanged>().Add<SalesFeedbackReceived>().Add(() => new SetLifecycleStage(provider.GetRequiredService<IServiceScopeFactory>()))
+            .Add(() => new NurtureStage(provider.GetRequiredService<IServiceScopeFactory>()))
             .AddLeadActivities(provider)
             .Add<LeadTransferred>().Add(() => new TransferLead(provider.GetRequiredService<IServiceScopeFactory>()))
             .Add<SegmentEntered>().Add<SegmentLeft>().Add(() => new IsInSegment(provider.GetRequiredService<IServiceScopeFactory>())));

@@ -18,6 +18,7 @@ using LeadFlow.Server.Email;
 using LeadFlow.Server.ElsaApi;
 using LeadFlow.Server.Interactions;
 using LeadFlow.Server.Lifecycle;
+using LeadFlow.Server.Nurture;
 using LeadFlow.Server.Problems;
 using LeadFlow.Server.Segments;
 using LeadFlow.Server.Rules;
@@ -103,6 +104,7 @@ internal static class LeadFlowApp
         app.MapEmailLinks();
         app.MapCrm();
         app.MapTransfers();
+        app.MapNurture();
         app.MapSegments();
         // HTTP Endpoint triggers under Elsa 2's /workflows base path (each endpoint's own Authorize/Policy applies).
         app.MapWorkflowHttpEndpoints();

@@ -13,7 +13,8 @@ internal static class TriggerInputBinder
 {
     private static readonly JsonEvaluator Json = new();
 
-    public static async ValueTask BindAsync(IActivity activity, ActivityType type, ActivityDefinition definition, CancellationToken cancellationToken)
+    // literalOnly: leave inputs in other syntaxes unset instead of refusing them (for IValidatedActivity's publish-time check).
+    public static async ValueTask BindAsync(IActivity activity, ActivityType type, ActivityDefinition definition, CancellationToken cancellationToken, bool literalOnly = false)
     {
         foreach (var input in type.Inputs)
         {
@@ -22,6 +23,10 @@ internal static class TriggerInputBinder
             string? expression = null;
             property?.Expressions.TryGetValue(syntax, out expression);
             object? value;
+            if (literalOnly && syntax is not (Syntaxes.Literal or Syntaxes.Json))
+            {
+                continue;
+            }
             if (string.IsNullOrEmpty(expression))
             {
                 if (input.DefaultValue is null)

@@ -1,4 +1,5 @@
 using LeadFlow.Workflows.Activities;
+using LeadFlow.Workflows.Expressions;
 using LeadFlow.Workflows.Model;
 using LeadFlow.Workflows.Runtime;
 using LeadFlow.Workflows.Stores;
@@ -123,6 +124,7 @@ public sealed class WorkflowDefinitionService(IWorkflowDefinitionStore store, Ac
     {
         var compiled = CompiledWorkflow.Compile(draft, registry);
         _ = ReentryPolicy.From(draft);
+        await ValidateActivitiesAsync(compiled, cancellationToken).ConfigureAwait(false);
         var triggers = await IndexTriggersAsync(draft, compiled, cancellationToken).ConfigureAwait(false);
         var versions = await store.ListVersionsAsync(draft.DefinitionId, cancellationToken).ConfigureAwait(false);
         var changed = new List<WorkflowDefinition>();
@@ -202,6 +204,36 @@ public sealed class WorkflowDefinitionService(IWorkflowDefinitionStore store, Ac
         var triggers = doomed.Any(v => v.IsPublished) ? (IReadOnlyList<WorkflowTrigger>)[] : null;
         await store.CommitAsync(new WorkflowDefinitionCommit(definitionId, changed, doomed.Select(v => v.Id).ToList(), triggers), cancellationToken).ConfigureAwait(false);
         return doomed.Count;
+    }
+
+    /// <summary>Runs the checks of the <see cref="IValidatedActivity"/> activities; every problem of every activity is reported at once.</summary>
+    /// <exception cref="WorkflowDefinitionException">An activity's inputs cannot run.</exception>
+    private static async Task ValidateActivitiesAsync(CompiledWorkflow compiled, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        foreach (var (id, type) in compiled.Types)
+        {
+            if (!typeof(IValidatedActivity).IsAssignableFrom(type.ClrType))
+            {
+                continue;
+            }
+            var definition = compiled.Activities[id];
+            var activity = (IValidatedActivity)type.Factory();
+            try
+            {
+                await TriggerInputBinder.BindAsync(activity, type, definition, cancellationToken, literalOnly: true).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is FormatException or ExpressionException or InvalidCastException)
+            {
+                problems.Add($"Activity {CompiledWorkflow.Label(definition)}: {ex.Message}");
+                continue;
+            }
+            problems.AddRange(activity.Validate().Select(p => $"Activity {CompiledWorkflow.Label(definition)}: {p}"));
+        }
+        if (problems.Count > 0)
+        {
+            throw new WorkflowDefinitionException(string.Join(" ", problems));
+        }
     }
 
     private async Task<IReadOnlyList<WorkflowTrigger>> IndexTriggersAsync(WorkflowDefinition definition, CompiledWorkflow compiled, CancellationToken cancellationToken)
