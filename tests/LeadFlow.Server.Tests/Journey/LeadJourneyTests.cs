@@ -203,7 +203,7 @@ public sealed class LeadJourneyTests : IAsyncLifetime
             "What would automation save your team? A 2-minute ROI estimate", "Bob, want to try it on your own data for 30 days?", "Plans and pricing, plainly"],
             await _app.SubjectsToAsync("bob@contoso.example"));
         // Sales were slow on Ada: crm-handoff reminded the sales inbox after two business days (an internal notice, no consent needed).
-        Assert.Equal(["Reminder: no feedback yet on Ada  (handed over 2026-12-03)"], await _app.SubjectsToAsync("sales@example.com"));
+        Assert.Equal(["Reminder: no feedback yet on Ada (handed over 2026-12-03)"], await _app.SubjectsToAsync("sales@example.com"));
         var report = await _app.ReportAsync("nurture-stream");
         Assert.Equal(0, report["active"]!.GetValue<int>());
         Assert.Equal((2, 1, 1), (report["left"]!["qualified"]!.GetValue<int>(), report["left"]!["completed"]!.GetValue<int>(), report["left"]!["skipped"]!.GetValue<int>()));
