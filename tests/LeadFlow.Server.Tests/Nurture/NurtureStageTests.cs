@@ -191,6 +191,41 @@ public sealed class NurtureStageTests
     }
 
     [Fact]
+    public async Task A_contact_that_enters_the_segment_of_the_advance_condition_moves_on_at_the_next_daily_check()
+    {
+        await using var app = await NurtureApp.StartAsync(new()
+        {
+            ["segment.json"] = Stream("segment", 2, 3, "contact.segments.includes('pricing-fans')", "1.00:00:00", wait: (_, _) => TimeSpan.FromDays(10)),
+        }, Templates, settings: new Dictionary<string, string?> { ["Segments:RunUpkeep"] = "false" });
+        await (await app.Api.PostAsync("/api/segments", Http.Json("""
+            {"name":"pricing-fans","filter":{"behavior":{"type":"page_view","url":"/pricing","withinDays":30,"atLeast":2}}}
+            """), Ct)).ExpectAsync(HttpStatusCode.Created);
+        await SegmentUpkeepAsync(app);
+        var dee = await app.ContactAsync("dee@acme.com", firstName: "Dee");
+        var instance = (await app.StartWorkflowAsync("segment", dee))["instanceId"]!.GetValue<string>();
+        await app.IngestAsync("dee@acme.com", "page_view", "https://acme.example/pricing");
+        await SegmentUpkeepAsync(app);
+        await app.AdvanceAsync(TimeSpan.FromDays(1));
+        Assert.Empty(await app.StageOutcomesAsync(instance));
+
+        // The second pricing view puts Dee in the segment (kept current by the upkeep, not by a rebuild); the stage's next
+        // daily check sees contact.segments and advances, long before its 10-day wait ends; stage 2 advances at once too.
+        await app.IngestAsync("dee@acme.com", "page_view", "https://acme.example/pricing/teams");
+        await SegmentUpkeepAsync(app);
+        var segments = await (await app.Api.GetAsync($"/api/contacts/{dee}/segments", Ct)).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(["pricing-fans"], segments.AsArray().Select(s => s!["name"]!.GetValue<string>()));
+        await app.AdvanceAsync(TimeSpan.FromDays(1));
+        Assert.Equal([("stage-1", "Advanced"), ("stage-2", "Advanced")], await app.StageOutcomesAsync(instance));
+        Assert.Equal(["S1 #1 for Dee"], await app.SubjectsToAsync("dee@acme.com"));
+    }
+
+    private static async Task SegmentUpkeepAsync(NurtureApp app)
+    {
+        await using var scope = app.Factory.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<LeadFlow.Core.Segments.SegmentUpkeep>().DrainAsync(1000, Ct);
+    }
+
+    [Fact]
     public async Task A_stage_move_wakes_the_stage_at_once_and_it_advances_without_waiting_for_its_next_email()
     {
         await using var app = await NurtureApp.StartAsync(new()
