@@ -88,6 +88,7 @@ public sealed class UpsertContact(LeadFlowDbContext db, UpsertAccount accounts, 
             contact = new Contact { CreatedAt = now };
             db.Contacts.Add(contact);
         }
+        var wasIdentified = ContactIdentifiedEvent.IsIdentified(contact.FirstName, contact.LastName);
         Apply(contact, changes, email, externalId);
         if (contact.Email is null && contact.ExternalId is null)
         {
@@ -114,6 +115,13 @@ public sealed class UpsertContact(LeadFlowDbContext db, UpsertAccount accounts, 
         {
             // Dispatched by the workflows' outbox after the processor has handled the profile change above.
             db.WorkflowEventOutbox.Add(new WorkflowEventOutboxRow { ContactId = contact.Id, EventName = ContactCreatedEvent.Name, Value = ContactCreatedEvent.Api });
+        }
+        if (!wasIdentified && ContactIdentifiedEvent.IsIdentified(contact.FirstName, contact.LastName))
+        {
+            // Recorded whether or not something waits for it now: a lifecycle that has just read this contact without a
+            // name may be about to suspend on it, and its bookmark commits after this check could run. Dispatched (or
+            // skipped when nothing listens) after the processor has handled the profile change above.
+            db.WorkflowEventOutbox.Add(new WorkflowEventOutboxRow { ContactId = contact.Id, EventName = ContactIdentifiedEvent.Name });
         }
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);

@@ -15,7 +15,7 @@ using Microsoft.Extensions.Logging;
 namespace LeadFlow.Core.Workflows;
 
 /// <summary>
-/// Lead events (processed interactions, qualifications, grade changes, stage moves, sales feedback) to workflows, at least once: the processor records them in the outbox inside its batch
+/// Lead events (processed interactions, qualifications, grade changes, stage moves, sales feedback, identifications) to workflows, at least once: the processor records them in the outbox inside its batch
 /// transaction; after the commit (and on start, for what a crash left behind) the outbox is dispatched in order as
 /// workflow events correlated by contact id, then deleted. A crash after a dispatch and before the
 /// delete dispatches that interaction again; a resumed bookmark is gone by then, so a wait is not resumed twice, but
@@ -299,6 +299,7 @@ internal sealed partial class WorkflowLeadEvents : ILeadEventSink, IHostedServic
                 LeadEvent.Qualified => ContactEvents.Qualified(item.ContactId, item.Value, item.Previous),
                 LeadEvent.GradeChanged => ContactEvents.GradeChanged(item.ContactId, item.Value, item.Previous),
                 ContactCreatedEvent.Name => ContactCreatedEvent.Create(item.ContactId, item.Value),
+                ContactIdentifiedEvent.Name => ContactIdentifiedEvent.Create(item.ContactId),
                 ScoreThresholdEvent.Name => ReadCrossing(item.ContactId, item.Data),
                 Crm.LeadTransferredEvent.Name => Crm.LeadTransferredEvent.FromOutbox(item.ContactId, item.Value, item.Data),
                 Segments.SegmentEvents.Entered or Segments.SegmentEvents.Left => Segments.SegmentEvents.FromOutbox(item.ContactId, item.EventName, item.Value),
@@ -345,6 +346,7 @@ internal sealed partial class WorkflowLeadEvents : ILeadEventSink, IHostedServic
         LeadEvent.InteractionReceived => isInteraction && interactionType is not null ? [InteractionEvent.TypeHash(interactionType), EventFilter.Any] : null,
         LeadEvent.Qualified => [ContactEvents.Hash("Status", value), EventFilter.Any],
         LeadEvent.GradeChanged => [ContactEvents.Hash("Grade", value), EventFilter.Any],
+        ContactIdentifiedEvent.Name => [EventFilter.Any],
         Segments.SegmentEvents.Entered or Segments.SegmentEvents.Left => [Segments.SegmentEvents.Hash(value), EventFilter.Any],
         _ => null,
     };

@@ -78,6 +78,6 @@ public static class WorkflowRegistration
         var watch = provider.GetRequiredService<ScoreThresholdWatch>();
         return registry.Add(() => new AddTag(actions)).Add(() => new RemoveTag(actions)).Add(() => new SetContactField(actions))
             .Add(() => new AssignOwner(actions)).Add(() => new RunRules(rules)).Add(() => new QualifyLead(rules))
-            .Add<ContactCreated>().Add(() => new ScoreThresholdCrossed(watch));
+            .Add<ContactCreated>().Add<ContactIdentified>().Add(() => new ScoreThresholdCrossed(watch));
     }
 }

@@ -2,6 +2,7 @@ using LeadFlow.Core.Contacts;
 using LeadFlow.Core.Interactions;
 using LeadFlow.Core.Processing;
 using LeadFlow.Core.Workflows;
+using LeadFlow.Core.Workflows.Activities;
 using LeadFlow.Workflows.Model;
 using LeadFlow.Workflows.Runtime;
 using Microsoft.EntityFrameworkCore;
@@ -200,6 +201,90 @@ public sealed class LeadEventOutboxTests : DatabaseTest
         await host.Services.GetRequiredService<ILeadEventSink>().PublishAsync(Ct);
         Assert.Equal(instances, (await InstancesAsync("flow")).Count);
         Assert.Empty(await OutboxAsync());
+    }
+
+    [Fact]
+    public async Task The_shipped_lifecycle_waits_for_a_subscriber_only_with_identifying_types_and_moves_it_to_lead_on_one()
+    {
+        await using var host = await HostWithAsync(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "workflows", "lead-lifecycle.json"), Ct));
+        var sink = host.Services.GetRequiredService<ILeadEventSink>();
+        var (ada, view) = await ContactWithInteractionAsync("ada@acme.com", "page_view");
+
+        // Her first interaction starts her lifecycle, which keeps her a subscriber (no name, not an identifying type).
+        await RecordAsync(sink, [Interaction(ada, view, "page_view")]);
+        await sink.PublishAsync(Ct);
+        var instanceId = Assert.Single(await InstancesAsync("lead-lifecycle"));
+        Assert.Null(await StageAsync(ada));
+        await using (var db = Database.NewContext())
+        {
+            var waits = await db.WorkflowBookmarks.Where(b => b.CorrelationId == Id(ada)).Select(b => new { b.EventName, b.Hash }).ToListAsync(Ct);
+            Assert.Equal(
+                new[] { "form_submit", "download", "webinar_registered" }.Select(t => (LeadEvent.InteractionReceived, InteractionEvent.TypeHash(t)))
+                    .Append((ContactIdentifiedEvent.Name, EventFilter.Any)).Order().ToList(),
+                waits.Select(w => (w.EventName, w.Hash)).Order().ToList());
+        }
+
+        // Page views and e-mail events find neither a bookmark nor a trigger that may start again: nothing is recorded.
+        await RecordAsync(sink, [Interaction(ada, view, "page_view"), Interaction(ada, view, "email_click"), Interaction(ada, view, "email_open")]);
+        Assert.Empty(await OutboxAsync());
+
+        // A download is recorded, resumes the wait and makes her a lead; the other wait is removed with it.
+        var download = await InteractionAsync(ada, "download");
+        await RecordAsync(sink, [Interaction(ada, download, "download")]);
+        Assert.Single(await OutboxAsync());
+        await sink.PublishAsync(Ct);
+        Assert.Equal("lead", await StageAsync(ada));
+        await using (var db = Database.NewContext())
+        {
+            Assert.False(await db.WorkflowBookmarks.AnyAsync(b => b.CorrelationId == Id(ada) && (b.EventName == LeadEvent.InteractionReceived || b.EventName == ContactIdentifiedEvent.Name), Ct));
+            Assert.Equal("identified by download", (await db.ContactStageChanges.SingleAsync(c => c.ContactId == ada, Ct)).Reason);
+        }
+        Assert.Contains(await host.Journal.ListAsync(instanceId, 0, 100, Ct), r => r.ActivityId == "identified-join");
+    }
+
+    [Fact]
+    public async Task The_shipped_lifecycle_moves_a_waiting_subscriber_to_lead_when_the_profile_gets_a_first_and_last_name()
+    {
+        await using var host = await HostWithAsync(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "workflows", "lead-lifecycle.json"), Ct));
+        var sink = host.Services.GetRequiredService<ILeadEventSink>();
+        var (bob, view) = await ContactWithInteractionAsync("bob@acme.com", "page_view");
+        await RecordAsync(sink, [Interaction(bob, view, "page_view")]);
+        await sink.PublishAsync(Ct);
+        Assert.Single(await InstancesAsync("lead-lifecycle"));
+
+        // A first name alone does not identify him; the last name then does, once (a later change records nothing).
+        var actions = host.Services.GetRequiredService<ContactActions>();
+        await actions.SetFieldAsync(bob, "firstName", "Bob", Ct);
+        Assert.Empty(await OutboxAsync());
+        await actions.SetFieldAsync(bob, "lastName", "Smith", Ct);
+        Assert.Equal([ContactIdentifiedEvent.Name], (await OutboxAsync()).Select(o => o.EventName).ToArray());
+        await actions.SetFieldAsync(bob, "lastName", "Smyth", Ct);
+        Assert.Single(await OutboxAsync());
+
+        await sink.PublishAsync(Ct);
+        Assert.Equal("lead", await StageAsync(bob));
+        Assert.Empty(await OutboxAsync());
+        await using var db = Database.NewContext();
+        Assert.Equal("identified: first and last name given", (await db.ContactStageChanges.SingleAsync(c => c.ContactId == bob, Ct)).Reason);
+        // The interaction wait was removed with the name's: his next download is not even recorded.
+        Assert.False(await db.WorkflowBookmarks.AnyAsync(b => b.CorrelationId == Id(bob) && b.EventName == LeadEvent.InteractionReceived, Ct));
+        await RecordAsync(sink, [Interaction(bob, await InteractionAsync(bob, "download"), "download")]);
+        Assert.Empty(await OutboxAsync());
+    }
+
+    private async Task<long> InteractionAsync(long contactId, string type)
+    {
+        await using var db = Database.NewContext();
+        var interaction = new Interaction { Source = "test", EventId = $"{contactId}-{type}", ContactId = contactId, Type = type, Asset = "whitepaper", OccurredAt = Now, ReceivedAt = Now };
+        db.Interactions.Add(interaction);
+        await db.SaveChangesAsync(Ct);
+        return interaction.Id;
+    }
+
+    private async Task<string?> StageAsync(long contactId)
+    {
+        await using var db = Database.NewContext();
+        return await db.Contacts.Where(c => c.Id == contactId).Select(c => c.Stage).SingleAsync(Ct);
     }
 
     /// <summary>Starts on any interaction; then waits for a 'done' signal (<paramref name="waitForSignal"/>) or finishes.</summary>

@@ -108,6 +108,34 @@ public sealed class LeadLifecycleWorkflowTests : IAsyncLifetime
         Assert.Equal("disqualify signal: competitor", (await StagesAsync(eve))["history"]!.AsArray()[^1]!["reason"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task A_subscriber_is_not_resumed_by_page_views_and_becomes_a_lead_when_the_contacts_api_gives_a_name()
+    {
+        var kim = await ContactAsync("kim@acme.com");
+        await IngestAsync("kim@acme.com", "page_view", "https://acme.example/blog");
+        var instance = await InstanceIdAsync(kim);
+        var journal = (await JournalAsync(instance)).Count;
+
+        // Not identifying: the lifecycle's waits are for form submissions, downloads, webinar registrations and a name.
+        await IngestAsync("kim@acme.com", "email_open", null);
+        await IngestAsync("kim@acme.com", "page_view", "https://acme.example/pricing");
+        Assert.Equal(journal, (await JournalAsync(instance)).Count);
+        Assert.Equal("subscriber", (await StagesAsync(kim))["stage"]!.GetValue<string>());
+
+        // A first name alone does not identify her; with the last name she is a lead (after the processor's batch).
+        await (await _client.PutAsync($"/api/contacts/{kim}", Http.Json("""{"firstName":"Kim"}"""), Ct)).ExpectAsync(HttpStatusCode.OK);
+        await _app.DrainAsync();
+        Assert.Equal("subscriber", (await StagesAsync(kim))["stage"]!.GetValue<string>());
+        await (await _client.PutAsync($"/api/contacts/{kim}", Http.Json("""{"lastName":"Lee"}"""), Ct)).ExpectAsync(HttpStatusCode.OK);
+        await _app.DrainAsync();
+        await StageIsAsync(kim, "lead");
+        Assert.Equal("identified: first and last name given", (await StagesAsync(kim))["history"]!.AsArray()[^1]!["reason"]!.GetValue<string>());
+        // On to nurture: waiting for the qualification (and the disqualify signal).
+        var after = (await JournalAsync(instance)).Skip(journal).ToList();
+        Assert.Contains(("name-given", "Resumed"), after);
+        Assert.Contains(("qualified", "Suspended"), after);
+    }
+
     private async Task<long> ContactAsync(string email) =>
         (await (await _client.PutAsync("/api/contacts", Http.Json($$"""{"email":"{{email}}"}"""), Ct)).ExpectAsync(HttpStatusCode.Created))["id"]!.GetValue<long>();
 

@@ -16,6 +16,29 @@ public static class InteractionEvent
     public static string TypeHash(string? type) =>
         string.IsNullOrWhiteSpace(type) ? EventFilter.Any : EventFilter.Hash(("Type", type.Trim().ToLowerInvariant()));
 
+    /// <summary>
+    /// The interaction types of an activity's InteractionType input: one type, or several separated by commas
+    /// (<c>form_submit, download</c>), trimmed, lower case, without duplicates; empty for any type.
+    /// </summary>
+    public static IReadOnlyList<string> Types(string? types) =>
+        string.IsNullOrWhiteSpace(types)
+            ? []
+            : types.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(t => t.ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToArray();
+
+    /// <summary>
+    /// The hashes an activity listening for <paramref name="types"/> waits or triggers with: one per type, so that an
+    /// interaction of another type finds none of them (and the outbox filter leaves it out); <see cref="EventFilter.Any"/>
+    /// for any type.
+    /// </summary>
+    public static IReadOnlyList<string> ListenHashes(string? types) =>
+        Types(types) is { Count: > 0 } list ? list.Select(TypeHash).ToArray() : [EventFilter.Any];
+
+    /// <summary>Whether an event input's type is one of <paramref name="types"/> (always, for any type).</summary>
+    public static bool IsOfType(string? types, object? eventInput) =>
+        Types(types) is not { Count: > 0 } list
+        || (Read(eventInput, "type") is { } type && list.Contains(type.Trim().ToLowerInvariant(), StringComparer.Ordinal));
+
     public static WorkflowEvent Create(long contactId, long interactionId, string type, string? url, string? asset, string? channel, string? campaign, DateTime occurredAt)
     {
         var input = new Dictionary<string, object?>(StringComparer.Ordinal)

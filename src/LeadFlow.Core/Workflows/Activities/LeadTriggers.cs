@@ -34,6 +34,32 @@ public sealed class ContactCreated : EventTriggerActivity
         string.IsNullOrWhiteSpace(Source) ? [] : [("Source", Source.Trim().ToLowerInvariant())];
 }
 
+/// <summary>
+/// The "ContactIdentified" lead event, correlated by contact id, hashed by Any: the contact got a first and a last name
+/// (it had not both before). Recorded by <see cref="Contacts.UpsertContact"/> (the contacts API, Set Contact Field) in
+/// the transaction of the change, and dispatched after the processor has graded and qualified the changed profile.
+/// </summary>
+public static class ContactIdentifiedEvent
+{
+    public const string Name = "ContactIdentified";
+
+    public static bool IsIdentified(string? firstName, string? lastName) =>
+        !string.IsNullOrWhiteSpace(firstName) && !string.IsNullOrWhiteSpace(lastName);
+
+    public static WorkflowEvent Create(long contactId)
+    {
+        var input = new Dictionary<string, object?>(StringComparer.Ordinal) { ["contactId"] = contactId, ["type"] = "identified" };
+        return new WorkflowEvent(Name, [EventFilter.Any], input, contactId.ToString(CultureInfo.InvariantCulture));
+    }
+}
+
+/// <summary>Starts (or waits) when the contact gets a first and a last name, by the contacts API or by Set Contact Field.</summary>
+[Activity(Category = "Leads", DisplayName = "Contact Identified", Description = "Trigger when the contact gets a first and a last name (it had not both before), by the contacts API or Set Contact Field.", Outcomes = [Outcomes.Done])]
+public sealed class ContactIdentified : EventTriggerActivity
+{
+    protected override string EventNameValue => ContactIdentifiedEvent.Name;
+}
+
 public enum CrossingDirection
 {
     Either,
