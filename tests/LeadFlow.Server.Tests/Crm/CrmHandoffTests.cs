@@ -270,6 +270,13 @@ public sealed class CrmHandoffTests : IAsyncLifetime
         var again = await SignalAsync("next-run", fay);
         await StatusAsync(again, "Finished");
         Assert.Equal(["Already Transferred"], (await OutcomesAsync(again))["wait-run"]);
+
+        // A contact the rules have not qualified has nothing a run could deliver: Not Eligible, not an endless wait.
+        var gil = await ContactAsync("gil@acme.com");
+        await IngestAsync("gil@acme.com", "page_view", null, "https://acme.example/blog");
+        var unqualified = await SignalAsync("next-run", gil);
+        await StatusAsync(unqualified, "Finished");
+        Assert.Equal(["Not Eligible"], (await OutcomesAsync(unqualified))["wait-run"]);
     }
 
     [Fact]

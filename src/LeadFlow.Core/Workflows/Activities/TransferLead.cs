@@ -184,8 +184,8 @@ public sealed class TransferLead(IServiceScopeFactory scopes) : IActivity, IResu
     private static async Task<string?> CurrentKeyAsync(LeadFlowDbContext db, long contactId, CancellationToken ct)
     {
         var sql = db.IsSqlite
-            ? "SELECT 'lead:' || q.contact_id || ':' || q.status || ':' || q.status_since AS \"Value\" FROM contact_qualifications q WHERE q.contact_id = {0}"
-            : "SELECT 'lead:' || q.contact_id || ':' || q.status || ':' || q.status_since::text AS \"Value\" FROM contact_qualifications q WHERE q.contact_id = {0}";
+            ? "SELECT 'lead:' || q.contact_id || ':' || q.status || ':' || q.status_since AS \"Value\" FROM contact_qualifications q WHERE q.contact_id = {0} AND q.status <> 'not_qualified'"
+            : "SELECT 'lead:' || q.contact_id || ':' || q.status || ':' || q.status_since::text AS \"Value\" FROM contact_qualifications q WHERE q.contact_id = {0} AND q.status <> 'not_qualified'";
         return await db.Database.SqlQueryRaw<string>(sql, contactId).FirstOrDefaultAsync(ct);
     }
 
