@@ -1,4 +1,5 @@
 using System.Globalization;
+using LeadFlow.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace LeadFlow.Core.Transfers;
@@ -38,6 +39,14 @@ public sealed partial class TransferRunner
         completed.Error = null;
         return completed;
     }
+
+    /// <summary>The key a run would queue <paramref name="contactId"/> under now; null when the rules have not qualified it.</summary>
+    public static Task<string?> CurrentKeyAsync(LeadFlowDbContext db, long contactId, CancellationToken ct) =>
+        db.Database.SqlQueryRaw<string>(db.IsSqlite ? SqliteCurrentKey : PostgreSqlCurrentKey, contactId).FirstOrDefaultAsync(ct);
+
+    private const string CurrentKeyFrom = " AS \"Value\" FROM contact_qualifications q WHERE q.contact_id = {0} AND q.status <> 'not_qualified'";
+    private const string SqliteCurrentKey = "SELECT " + SqliteKey + CurrentKeyFrom;
+    private const string PostgreSqlCurrentKey = "SELECT " + PostgreSqlKey + CurrentKeyFrom;
 
     /// <summary>The selection restricted to one contact: its statement ends with the target group's conditions, so one more is added.</summary>
     private static string ForContact(string select, long? contactId) =>

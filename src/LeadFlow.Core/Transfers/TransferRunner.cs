@@ -138,10 +138,17 @@ public sealed partial class TransferRunner(LeadFlowDbContext db, WriteGate gate,
     // {7} any stage, {8} the initial stage (a contact's null stage), {9} stages, {10} all of these tags, {11} any tag, {12} any of these tags,
     // {13} owner assigned, {14} owner unassigned, {15} any owner, {16} owners, {17} any rule, {18} rules, {19} any segment, {20} segment names.
     // Queue: {0} connector, {1} now, {2} run, {3}..{4} the chunk's contacts (after, up to). MarkQueued: {0} run, {1}..{2} the chunk's contacts.
+    /// <summary>
+    /// A lead's idempotency key, <c>lead:&lt;contact&gt;:&lt;qualification status&gt;:&lt;since&gt;</c>, built from
+    /// <c>contact_qualifications q</c> (one spelling per provider): a run queues under it, Transfer Lead waits on it.
+    /// </summary>
+    private const string SqliteKey = "'lead:' || q.contact_id || ':' || q.status || ':' || q.status_since";
+    private const string PostgreSqlKey = "'lead:' || q.contact_id || ':' || q.status || ':' || q.status_since::text";
+
     private static readonly Statements SqliteSql = new(
-        Select: """
+        Select: $$"""
             INSERT INTO transfer_run_items (run_id, contact_id, idempotency_key, outcome)
-            SELECT {0}, c.id, 'lead:' || c.id || ':' || q.status || ':' || q.status_since, 'selected'
+            SELECT {0}, c.id, {{SqliteKey}}, 'selected'
             FROM contact_qualifications q JOIN contacts c ON c.id = q.contact_id
             WHERE q.status <> 'not_qualified' AND q.status IN (SELECT value FROM json_each({1}))
               AND ({2} OR EXISTS (SELECT 1 FROM contact_grades g WHERE g.contact_id = c.id AND g.grade IN (SELECT value FROM json_each({3}))))
@@ -171,9 +178,9 @@ public sealed partial class TransferRunner(LeadFlowDbContext db, WriteGate gate,
             """);
 
     private static readonly Statements PostgreSqlSql = new(
-        Select: """
+        Select: $$"""
             INSERT INTO transfer_run_items (run_id, contact_id, idempotency_key, outcome)
-            SELECT {0}, c.id, 'lead:' || c.id || ':' || q.status || ':' || q.status_since::text, 'selected'
+            SELECT {0}, c.id, {{PostgreSqlKey}}, 'selected'
             FROM contact_qualifications q JOIN contacts c ON c.id = q.contact_id
             WHERE q.status <> 'not_qualified' AND q.status IN (SELECT value FROM json_array_elements_text({1}::json))
               AND ({2} OR EXISTS (SELECT 1 FROM contact_grades g WHERE g.contact_id = c.id AND g.grade IN (SELECT value FROM json_array_elements_text({3}::json))))

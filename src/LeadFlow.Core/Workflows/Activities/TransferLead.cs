@@ -102,7 +102,7 @@ public sealed class TransferLead(IServiceScopeFactory scopes) : IActivity, IResu
         }
         else
         {
-            key = await CurrentKeyAsync(db, contactId, context.CancellationToken);
+            key = await TransferRunner.CurrentKeyAsync(db, contactId, context.CancellationToken);
             if (key is null)
             {
                 return ActivityResult.Outcome(NotEligible, output);
@@ -178,15 +178,6 @@ public sealed class TransferLead(IServiceScopeFactory scopes) : IActivity, IResu
             output["error"] = delivery.LastError;
         }
         return delivery.Status;
-    }
-
-    /// <summary>The key a run would queue the contact under now (as the transfer statements build it); null when not qualified.</summary>
-    private static async Task<string?> CurrentKeyAsync(LeadFlowDbContext db, long contactId, CancellationToken ct)
-    {
-        var sql = db.IsSqlite
-            ? "SELECT 'lead:' || q.contact_id || ':' || q.status || ':' || q.status_since AS \"Value\" FROM contact_qualifications q WHERE q.contact_id = {0} AND q.status <> 'not_qualified'"
-            : "SELECT 'lead:' || q.contact_id || ':' || q.status || ':' || q.status_since::text AS \"Value\" FROM contact_qualifications q WHERE q.contact_id = {0} AND q.status <> 'not_qualified'";
-        return await db.Database.SqlQueryRaw<string>(sql, contactId).FirstOrDefaultAsync(ct);
     }
 
     private static object? Read(object? input, string field) =>
