@@ -14,7 +14,12 @@ namespace LeadFlow.Core.Interactions;
 /// contact and whose external id to another is an error (it would merge two people). An external id arriving
 /// with the email of a contact that has none is attached to that contact.
 /// </remarks>
-internal sealed class ContactResolver(DbConnection connection, DbTransaction tx, DateTime now)
+/// <remarks>
+/// On SQLite the lookups go through <paramref name="sqlite"/>'s prepared statements, one indexed probe per key: the
+/// transaction is the only writer, so there is no round trip to amortise, and a JSON list parameter would cost more to
+/// build, convert and expand than the probes themselves.
+/// </remarks>
+internal sealed class ContactResolver(DbConnection connection, DbTransaction tx, DateTime now, SqliteInteractionWriter? sqlite = null)
 {
     private sealed class Entry
     {
@@ -169,6 +174,11 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
 
     private async Task LoadAsync(string column, IEnumerable<object> keys, CancellationToken ct)
     {
+        if (sqlite is not null)
+        {
+            Load(sqlite, column, keys);
+            return;
+        }
         foreach (var chunk in keys.Distinct().Chunk(BulkSql.ChunkSize))
         {
             var json = BulkSql.Json(chunk, (w, key) =>
@@ -192,6 +202,20 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
                     Email = reader.IsDBNull(1) ? null : reader.GetString(1),
                     ExternalId = reader.IsDBNull(2) ? null : reader.GetString(2),
                 });
+            }
+        }
+    }
+
+    private void Load(SqliteInteractionWriter statements, string column, IEnumerable<object> keys)
+    {
+        foreach (var key in keys.Distinct())
+        {
+            var found = key is long id
+                ? statements.TryFindContact(id, out var contact)
+                : statements.TryFindContact(column, (string)key, out contact);
+            if (found)
+            {
+                Register(new Entry { Id = contact.Id, Email = contact.Email, ExternalId = contact.ExternalId });
             }
         }
     }
@@ -248,7 +272,7 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
     /// </summary>
     private async Task<List<LineError>> ResolveRacedAsync(List<Entry> raced, IReadOnlyList<InteractionInput> items, CancellationToken ct)
     {
-        var stored = new ContactResolver(connection, tx, now);
+        var stored = new ContactResolver(connection, tx, now, sqlite);
         await stored.LoadAsync("email", raced.Where(e => e.Email is not null).Select(e => (object)e.Email!), ct);
         await stored.LoadAsync("external_id", raced.Where(e => e.ExternalId is not null).Select(e => (object)e.ExternalId!), ct);
         var conflicting = new HashSet<Entry>();

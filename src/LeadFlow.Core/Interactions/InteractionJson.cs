@@ -87,10 +87,11 @@ public static class InteractionJson
             return false;
         }
 
+        source ??= DefaultSource;
         input = new InteractionInput
         {
             Line = line,
-            Source = source ?? DefaultSource,
+            Source = source,
             EventId = eventId!,
             ContactId = contactId,
             Email = email,
@@ -102,6 +103,7 @@ public static class InteractionJson
             Url = url,
             OccurredAt = occurredAt ?? now,
             Properties = properties,
+            ParsedKey = new PrecomputedEventKey(source, eventId!, EventKey.Hash(source, eventId!)),
         };
         return true;
     }

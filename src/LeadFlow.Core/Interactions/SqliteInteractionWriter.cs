@@ -26,6 +26,8 @@ internal sealed class SqliteInteractionWriter : IDisposable
 
     private const string EnqueueSql = "INSERT INTO inbox (interaction_id, contact_id, enqueued_at) VALUES (?1, ?2, ?3)";
 
+    private const string ContactColumns = "SELECT id, email, external_id FROM contacts WHERE ";
+
     /// <summary>EF Core's text format for <see cref="DateTime"/> on SQLite, so that EF reads back what is written here.</summary>
     private const string TimestampFormat = "yyyy-MM-dd HH:mm:ss.FFFFFFF";
 
@@ -33,6 +35,9 @@ internal sealed class SqliteInteractionWriter : IDisposable
     private readonly sqlite3_stmt _find;
     private readonly sqlite3_stmt _insert;
     private readonly sqlite3_stmt _enqueue;
+    private sqlite3_stmt? _contactById;
+    private sqlite3_stmt? _contactByEmail;
+    private sqlite3_stmt? _contactByExternalId;
     private byte[] _utf8 = new byte[1024];
 
     public SqliteInteractionWriter(SqliteConnection connection)
@@ -95,12 +100,62 @@ internal sealed class SqliteInteractionWriter : IDisposable
         Execute(_enqueue);
     }
 
+    /// <summary>The contact with this id, if any (id, email, external id).</summary>
+    public bool TryFindContact(long id, out StoredContact contact)
+    {
+        var statement = _contactById ??= Prepare(ContactColumns + "id = ?1");
+        raw.sqlite3_bind_int64(statement, 1, id);
+        return TryReadContact(statement, out contact);
+    }
+
+    /// <summary>
+    /// The contact whose <paramref name="column"/> (<c>email</c> or <c>external_id</c>, both unique) equals
+    /// <paramref name="value"/>, if any. One prepared statement per column, reused for every key of the request.
+    /// </summary>
+    public bool TryFindContact(string column, string value, out StoredContact contact)
+    {
+        var statement = column switch
+        {
+            "email" => _contactByEmail ??= Prepare(ContactColumns + "email = ?1"),
+            "external_id" => _contactByExternalId ??= Prepare(ContactColumns + "external_id = ?1"),
+            _ => throw new ArgumentOutOfRangeException(nameof(column), column, "Contacts are looked up by id, email or external_id."),
+        };
+        Text(statement, 1, value);
+        return TryReadContact(statement, out contact);
+    }
+
     public void Dispose()
     {
         _find.Dispose();
         _insert.Dispose();
         _enqueue.Dispose();
+        _contactById?.Dispose();
+        _contactByEmail?.Dispose();
+        _contactByExternalId?.Dispose();
     }
+
+    private bool TryReadContact(sqlite3_stmt statement, out StoredContact contact)
+    {
+        try
+        {
+            var rc = raw.sqlite3_step(statement);
+            if (rc == raw.SQLITE_ROW)
+            {
+                contact = new StoredContact(raw.sqlite3_column_int64(statement, 0), NullableText(statement, 1), NullableText(statement, 2));
+                return true;
+            }
+            Check(rc, raw.SQLITE_DONE);
+            contact = default;
+            return false;
+        }
+        finally
+        {
+            raw.sqlite3_reset(statement);
+        }
+    }
+
+    private static string? NullableText(sqlite3_stmt statement, int column) =>
+        raw.sqlite3_column_type(statement, column) == raw.SQLITE_NULL ? null : raw.sqlite3_column_text(statement, column).utf8_to_string();
 
     private sqlite3_stmt Prepare(string sql)
     {
@@ -156,3 +211,6 @@ internal sealed class SqliteInteractionWriter : IDisposable
         raw.sqlite3_bind_text(statement, index, _utf8.AsSpan(0, written));
     }
 }
+
+/// <summary>A stored contact's identifiers, as ingestion matches them.</summary>
+internal readonly record struct StoredContact(long Id, string? Email, string? ExternalId);
