@@ -34,6 +34,8 @@ internal static class IngestBreakdown
             var format = options.Format == BodyFormat.NdJson ? BatchFormat.NdJson : BatchFormat.JsonArray;
 
             Report.Progress("stage 1: parsing the bodies with the server's InteractionBatchReader");
+            using var process = Process.GetCurrentProcess();
+            var parseCpu = Cpu(process);
             var parseMs = new double[bodies.Length];
             var parsed = new IReadOnlyList<InteractionInput>[bodies.Length];
             for (var b = 0; b < bodies.Length; b++)
@@ -48,12 +50,15 @@ internal static class IngestBreakdown
                 }
                 parsed[b] = read.Items;
             }
+            parseCpu = Cpu(process) - parseCpu;
 
             Report.Progress("stage 2: IngestInteractions.HandleAsync on a fresh database, without HTTP");
             var dbMs = new double[bodies.Length];
-            var direct = await LeadFlowServer.StartAsync(Path.Combine(root, "direct"), ct);
+            var direct = await LeadFlowServer.StartAsync(Path.Combine(root, "direct"), ct, "--Processing:Enabled=false", "--Workflows:ImportOnStart=false");
+            var dbCpu = TimeSpan.Zero;
             try
             {
+                dbCpu = Cpu(process);
                 for (var b = 0; b < bodies.Length; b++)
                 {
                     await using var scope = direct.Services.CreateAsyncScope();
@@ -67,6 +72,7 @@ internal static class IngestBreakdown
                     }
                     parsed[b] = [];
                 }
+                dbCpu = Cpu(process) - dbCpu;
             }
             finally
             {
@@ -74,13 +80,16 @@ internal static class IngestBreakdown
             }
 
             Report.Progress("stage 3: HTTP end to end on another fresh database");
-            var server = await LeadFlowServer.StartAsync(Path.Combine(root, "http"), ct);
+            var server = await LeadFlowServer.StartAsync(Path.Combine(root, "http"), ct, "--Processing:Enabled=false", "--Workflows:ImportOnStart=false");
+            var httpCpu = TimeSpan.Zero;
             BatchSender.Result sent;
             IReadOnlyList<double> handlerMs;
             try
             {
                 server.BatchLog.Drain();
+                httpCpu = Cpu(process);
                 sent = await BatchSender.SendAsync(server, bodies, counts, options.Format, 1, ct);
+                httpCpu = Cpu(process) - httpCpu;
                 handlerMs = server.BatchLog.Drain();
             }
             finally
@@ -88,19 +97,27 @@ internal static class IngestBreakdown
                 await server.DisposeAsync();
             }
 
-            Report.Progress("stage 4: the interactions INSERT alone, by rows per statement, with Microsoft.Data.Sqlite on LeadFlow's schema");
-            var empty = await LeadFlowServer.StartAsync(Path.Combine(root, "schema"), ct);
-            await empty.DisposeAsync();
-            var shapes = StatementShapes.Run(empty.DatabasePath, Path.Combine(root, "shapes"), events, options.Batch, now);
+            List<StatementShapes.Shape> shapes = [];
+            if (!options.NoShapes)
+            {
+                Report.Progress("stage 4: the interactions INSERT alone, by rows per statement, with Microsoft.Data.Sqlite on LeadFlow's schema");
+                var empty = await LeadFlowServer.StartAsync(Path.Combine(root, "schema"), ct);
+                await empty.DisposeAsync();
+                shapes = StatementShapes.Run(empty.DatabasePath, Path.Combine(root, "shapes"), events, options.Batch, now);
+            }
 
             Console.Out.WriteLine();
-            Report.Header("stage", "total s", "per batch p50 ms", "per batch p95 ms", "events/s if it were the only stage", "share of HTTP wall");
+            Report.Header("stage", "total s", "per batch p50 ms", "per batch p95 ms", "events/s if it were the only stage", "share of HTTP wall", "process CPU µs / interaction");
             var wallMs = sent.Wall.TotalMilliseconds;
-            Line("parse (InteractionBatchReader, in memory)", parseMs, options.Events, wallMs);
-            Line("database (IngestInteractions.HandleAsync)", dbMs, options.Events, wallMs);
-            Line("server handler (its log line: read + parse + database)", [.. handlerMs], options.Events, wallMs);
-            Line("HTTP end to end (client-observed)", sent.LatenciesMs, options.Events, wallMs);
+            Line("parse (InteractionBatchReader, in memory)", parseMs, options.Events, wallMs, parseCpu);
+            Line("database (IngestInteractions.HandleAsync)", dbMs, options.Events, wallMs, dbCpu);
+            Line("server handler (its log line: read + parse + database)", [.. handlerMs], options.Events, wallMs, null);
+            Line("HTTP end to end (client-observed)", sent.LatenciesMs, options.Events, wallMs, httpCpu);
 
+            if (shapes.Count == 0)
+            {
+                return 0;
+            }
             Console.Out.WriteLine();
             Report.Header("interactions INSERT shape", "parameters per statement", "total s", "of which prepare s", "rows/s");
             foreach (var shape in shapes)
@@ -125,10 +142,18 @@ internal static class IngestBreakdown
         }
     }
 
-    private static void Line(string stage, double[] ms, int events, double wallMs)
+    private static void Line(string stage, double[] ms, int events, double wallMs, TimeSpan? cpu)
     {
         var total = ms.Sum();
         Report.Row(stage, Report.F(total / 1000, 2), Report.F(Stats.Percentile(ms, 50), 1), Report.F(Stats.Percentile(ms, 95), 1),
-            Report.F(events / (total / 1000), 0), Report.F(total / wallMs * 100, 1) + "%");
+            Report.F(events / (total / 1000), 0), Report.F(total / wallMs * 100, 1) + "%",
+            cpu is { } used ? Report.F(used.TotalMicroseconds / events, 1) : "");
+    }
+
+    /// <summary>The whole process's CPU time (all threads: the stage's own, the GC's, the JIT's).</summary>
+    private static TimeSpan Cpu(Process process)
+    {
+        process.Refresh();
+        return process.TotalProcessorTime;
     }
 }

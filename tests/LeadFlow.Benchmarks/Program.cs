@@ -38,6 +38,7 @@ internal static class BenchmarkMain
           --keep            keep the data directories afterwards
           --contact-created publish a workflow with a Contact Created trigger first (ingest only): every new contact
                             also writes its lead-event outbox row, counted afterwards
+          --no-shapes       breakdown only: leave out stage 4 (the INSERT statement shapes), which takes long
 
         Example:
           dotnet run -c Release --project tests/LeadFlow.Benchmarks -- ingest --events 1000000 --batch 10000 --runs 3
@@ -113,6 +114,7 @@ internal sealed record BenchOptions
     public string DataRoot { get; init; } = Path.GetTempPath();
     public bool Keep { get; init; }
     public bool ContactCreatedTrigger { get; init; }
+    public bool NoShapes { get; init; }
     public int Mqls { get; init; } = 100_000;
     public int LatencyMs { get; init; } = 20;
     public int DeliveryConcurrency { get; init; } = 32;
@@ -138,6 +140,11 @@ internal sealed record BenchOptions
             if (arg == "--keep")
             {
                 options = options with { Keep = true };
+                continue;
+            }
+            if (arg == "--no-shapes")
+            {
+                options = options with { NoShapes = true };
                 continue;
             }
             if (arg == "--contact-created")
