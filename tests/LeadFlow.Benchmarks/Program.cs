@@ -39,6 +39,7 @@ internal static class BenchmarkMain
           --contact-created publish a workflow with a Contact Created trigger first (ingest only): every new contact
                             also writes its lead-event outbox row, counted afterwards
           --no-shapes       breakdown only: leave out stage 4 (the INSERT statement shapes), which takes long
+          --passes N        breakdown only: run the parse and database stages N times, keep the fastest (default 1)
 
         Example:
           dotnet run -c Release --project tests/LeadFlow.Benchmarks -- ingest --events 1000000 --batch 10000 --runs 3
@@ -115,6 +116,7 @@ internal sealed record BenchOptions
     public bool Keep { get; init; }
     public bool ContactCreatedTrigger { get; init; }
     public bool NoShapes { get; init; }
+    public int Passes { get; init; } = 1;
     public int Mqls { get; init; } = 100_000;
     public int LatencyMs { get; init; } = 20;
     public int DeliveryConcurrency { get; init; } = 32;
@@ -159,6 +161,7 @@ internal sealed record BenchOptions
                 "--batch" => options with { Batch = Positive(arg, value) },
                 "--contacts" => options with { Contacts = Positive(arg, value) },
                 "--runs" => options with { Runs = Positive(arg, value) },
+                "--passes" => options with { Passes = Positive(arg, value) },
                 "--segments" => options with { Segments = Positive(arg, value) },
                 "--concurrency" => options with { Concurrency = Positive(arg, value) },
                 "--seed" => options with { Seed = Positive(arg, value) },
