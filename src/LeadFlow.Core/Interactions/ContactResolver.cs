@@ -41,6 +41,13 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
     private readonly Dictionary<string, Entry> _byExternalId = new(StringComparer.Ordinal);
     private readonly Dictionary<InteractionInput, Entry> _resolved = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>Contacts matched to no stored one since the last insert: each is created by the next write.</summary>
+    private readonly List<Entry> _created = [];
+
+    /// <summary>Stored contacts that get the external id, or the email, of an event since the last write.</summary>
+    private readonly List<Entry> _attachExternalId = [];
+    private readonly List<Entry> _attachEmail = [];
+
     public int Created { get; private set; }
 
     public long IdOf(InteractionInput item) => _resolved[item].Id;
@@ -75,8 +82,9 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
         }
 
         // A fixed order keeps concurrent writers (PostgreSQL) from taking the unique-key locks in opposite orders.
-        var pending = _byEmail.Values.Concat(_byExternalId.Values).Where(e => e.IsNew).Distinct()
+        var pending = _created.Where(e => e.IsNew)
             .OrderBy(e => e.Email, StringComparer.Ordinal).ThenBy(e => e.ExternalId, StringComparer.Ordinal).ToList();
+        _created.Clear();
         await InsertAsync(pending, ct);
         await RecordCreatedAsync(pending.Where(e => e.Id != 0).Select(e => e.Id).ToList(), ct);
         var raced = pending.Where(e => e.Id == 0).ToList();
@@ -84,7 +92,11 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
         {
             return racedErrors;
         }
-        foreach (var entry in _byExternalId.Values.Where(e => e.AttachExternalId).Distinct().ToList())
+        var attachExternalId = _attachExternalId.Where(e => e.AttachExternalId).ToList();
+        var attachEmail = _attachEmail.Where(e => e.AttachEmail).ToList();
+        _attachExternalId.Clear();
+        _attachEmail.Clear();
+        foreach (var entry in attachExternalId)
         {
             if (!await AttachAsync(entry, "external_id", entry.ExternalId!, ct))
             {
@@ -92,7 +104,7 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
             }
             entry.AttachExternalId = false;
         }
-        foreach (var entry in _byEmail.Values.Where(e => e.AttachEmail).Distinct().ToList())
+        foreach (var entry in attachEmail)
         {
             if (!await AttachAsync(entry, "email", entry.Email!, ct))
             {
@@ -131,6 +143,10 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
                 // (written with the contact, or afterwards if an earlier part of the request inserted it already).
                 byExternalId.Email = item.Email;
                 byExternalId.AttachEmail = !byExternalId.IsNew;
+                if (byExternalId.AttachEmail)
+                {
+                    _attachEmail.Add(byExternalId);
+                }
                 _byEmail[item.Email] = byExternalId;
             }
             return byExternalId;
@@ -146,6 +162,10 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
                 }
                 byEmail.ExternalId = item.ExternalId;
                 byEmail.AttachExternalId = !byEmail.IsNew;
+                if (byEmail.AttachExternalId)
+                {
+                    _attachExternalId.Add(byEmail);
+                }
                 _byExternalId[item.ExternalId] = byEmail;
             }
             return byEmail;
@@ -153,6 +173,7 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
 
         var created = new Entry { Email = item.Email, ExternalId = item.ExternalId, IsNew = true, CreatedHere = true };
         Register(created);
+        _created.Add(created);
         return created;
     }
 

@@ -40,6 +40,10 @@ internal sealed class SqliteInteractionWriter : IDisposable
     private sqlite3_stmt? _contactByExternalId;
     private byte[] _utf8 = new byte[1024];
 
+    /// <summary>The request's one receipt time, formatted once rather than twice per event.</summary>
+    private DateTime _stampOf;
+    private byte[]? _stamp;
+
     public SqliteInteractionWriter(SqliteConnection connection)
     {
         _db = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
@@ -85,7 +89,7 @@ internal sealed class SqliteInteractionWriter : IDisposable
         Text(_insert, 8, item.Asset);
         Text(_insert, 9, item.Url);
         Timestamp(_insert, 10, item.OccurredAt);
-        Timestamp(_insert, 11, receivedAt);
+        Stamp(_insert, 11, receivedAt);
         Text(_insert, 12, item.Properties);
         Execute(_insert);
         return raw.sqlite3_last_insert_rowid(_db);
@@ -96,7 +100,7 @@ internal sealed class SqliteInteractionWriter : IDisposable
     {
         raw.sqlite3_bind_int64(_enqueue, 1, interactionId);
         raw.sqlite3_bind_int64(_enqueue, 2, contactId);
-        Timestamp(_enqueue, 3, enqueuedAt);
+        Stamp(_enqueue, 3, enqueuedAt);
         Execute(_enqueue);
     }
 
@@ -200,6 +204,21 @@ internal sealed class SqliteInteractionWriter : IDisposable
         var written = Encoding.UTF8.GetBytes(value, _utf8);
         // SQLite copies the bytes (SQLITE_TRANSIENT), so the buffer is free again on return.
         raw.sqlite3_bind_text(statement, index, _utf8.AsSpan(0, written));
+    }
+
+    private void Stamp(sqlite3_stmt statement, int index, DateTime value)
+    {
+        if (_stamp is null || value != _stampOf || value.Kind != _stampOf.Kind)
+        {
+            Span<byte> text = stackalloc byte[32];
+            if (!value.TryFormat(text, out var written, TimestampFormat, CultureInfo.InvariantCulture))
+            {
+                throw new FormatException($"Could not format {value:O}.");
+            }
+            _stamp = text[..written].ToArray();
+            _stampOf = value;
+        }
+        raw.sqlite3_bind_text(statement, index, _stamp);
     }
 
     private void Timestamp(sqlite3_stmt statement, int index, DateTime value)
