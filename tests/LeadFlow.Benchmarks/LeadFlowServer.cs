@@ -86,12 +86,16 @@ internal sealed class BatchLogCapture : ILoggerProvider
 
     private readonly ConcurrentQueue<double> _elapsedMs = new();
     private readonly ConcurrentQueue<double> _writerMs = new();
+    private readonly ConcurrentQueue<double> _writerIdleMs = new();
 
     /// <summary>The handler times (ms) logged since the last call; also forgets the writer times.</summary>
     public IReadOnlyList<double> Drain() => Drain(_elapsedMs);
 
     /// <summary>How long each batch logged since the last call held the database writer (ms).</summary>
     public IReadOnlyList<double> DrainWriter() => Drain(_writerMs);
+
+    /// <summary>How long of that each batch waited, holding the writer, for more of its body (ms).</summary>
+    public IReadOnlyList<double> DrainWriterIdle() => Drain(_writerIdleMs);
 
     private static List<double> Drain(ConcurrentQueue<double> queue)
     {
@@ -128,6 +132,10 @@ internal sealed class BatchLogCapture : ILoggerProvider
                     else if (name == "WriterMs" && value is double writer)
                     {
                         owner._writerMs.Enqueue(writer);
+                    }
+                    else if (name == "WriterIdleMs" && value is double idle)
+                    {
+                        owner._writerIdleMs.Enqueue(idle);
                     }
                 }
             }

@@ -24,6 +24,12 @@ public sealed record IngestResult(IReadOnlyList<IngestedItem> Items, IReadOnlyLi
     /// </summary>
     public TimeSpan WriterHeld { get; init; }
 
+    /// <summary>
+    /// The part of <see cref="WriterHeld"/> a streamed batch spent waiting for more of its body to be received and
+    /// parsed, not writing.
+    /// </summary>
+    public TimeSpan WriterIdle { get; init; }
+
     public int Accepted => Items.Count(i => !i.Duplicate);
     public int Duplicates => Items.Count(i => i.Duplicate);
 }
@@ -140,8 +146,9 @@ public sealed class IngestInteractions(LeadFlowDbContext db, WriteGate gate, Tim
                     {
                         return null;
                     }
+                    var idle = waited + clock.GetElapsedTime(started);
                     var result = await write.CommitAsync(ct);
-                    return new BatchIngestResult(read, result with { WriterHeld = clock.GetElapsedTime(entered) });
+                    return new BatchIngestResult(read, result with { WriterHeld = clock.GetElapsedTime(entered), WriterIdle = idle });
                 }
             }
             catch (TimeoutException)
