@@ -165,7 +165,7 @@ public sealed class InteractionJsonTests
 
         Assert.Null(input);
         Assert.Equal(3, error!.Line);
-        Assert.Equal("$", error.Errors.Single().Field);
+        Assert.Equal(new FieldError("$", "Invalid JSON: the text is not valid UTF-8."), error.Errors.Single());
     }
 
     [Fact]
