@@ -18,6 +18,8 @@ internal static class IngestBenchmark
         RawSqliteBaseline.Result Baseline,
         BatchSender.Result LeadFlow,
         IReadOnlyList<double> HandlerMs,
+        IReadOnlyList<double> WriterMs,
+        IReadOnlyList<double> WriterIdleMs,
         double StartWorkingSetMb,
         double PeakWorkingSetMb,
         double CpuSeconds,
@@ -35,6 +37,17 @@ internal static class IngestBenchmark
         public double HandlerP50Ms => Stats.Percentile(HandlerMs, 50);
         public double HandlerShare => HandlerMs.Sum() / LeadFlow.Wall.TotalMilliseconds;
         public double CpuShareOfMachine => CpuSeconds / (LeadFlow.Wall.TotalSeconds * Environment.ProcessorCount);
+
+        /// <summary>Process CPU time (server and client) per interaction: the figure a loaded machine distorts least.</summary>
+        public double CpuMicrosPerInteraction => CpuSeconds * 1e6 / Events;
+
+        public double WriterP50Ms => Stats.Percentile(WriterMs, 50);
+
+        /// <summary>Time the requests held the single database writer, per interaction.</summary>
+        public double WriterMicrosPerInteraction => WriterMs.Sum() * 1e3 / Events;
+
+        /// <summary>The part of it spent waiting for request bodies to arrive and be parsed.</summary>
+        public double WriterIdleMicrosPerInteraction => WriterIdleMs.Sum() * 1e3 / Events;
     }
 
     public static async Task<int> RunAsync(BenchOptions options, CancellationToken ct)
@@ -99,6 +112,8 @@ internal static class IngestBenchmark
             var server = await LeadFlowServer.StartAsync(Path.Combine(root, "leadflow"), ct, "--Processing:Enabled=false", "--Workflows:ImportOnStart=false");
             BatchSender.Result sent;
             IReadOnlyList<double> handlerMs;
+            IReadOnlyList<double> writerMs;
+            IReadOnlyList<double> writerIdleMs;
             double cpuSeconds;
             int gen0, gen1, gen2;
             try
@@ -112,6 +127,8 @@ internal static class IngestBenchmark
                     }, publish: true, ct);
                 }
                 server.BatchLog.Drain();
+                server.BatchLog.DrainWriter();
+                server.BatchLog.DrainWriterIdle();
                 using var process = Process.GetCurrentProcess();
                 var cpuBefore = process.TotalProcessorTime;
                 var (g0, g1, g2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
@@ -123,6 +140,8 @@ internal static class IngestBenchmark
                 cpuSeconds = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
                 (gen0, gen1, gen2) = (GC.CollectionCount(0) - g0, GC.CollectionCount(1) - g1, GC.CollectionCount(2) - g2);
                 handlerMs = server.BatchLog.Drain();
+                writerMs = server.BatchLog.DrainWriter();
+                writerIdleMs = server.BatchLog.DrainWriterIdle();
             }
             finally
             {
@@ -156,7 +175,7 @@ internal static class IngestBenchmark
             }
             var databaseMb = Directory.EnumerateFiles(server.DataDirectory).Sum(f => new FileInfo(f).Length) / 1048576.0;
 
-            return new RunResult(run, options.Events, prepared.Baseline, sent, handlerMs, startMb, peakMb, cpuSeconds,
+            return new RunResult(run, options.Events, prepared.Baseline, sent, handlerMs, writerMs, writerIdleMs, startMb, peakMb, cpuSeconds,
                 gen0, gen1, gen2, prepared.BodyBytes / 1048576.0, contacts, databaseMb);
         }
         finally
@@ -213,18 +232,21 @@ internal static class IngestBenchmark
             Report.F(Median(results, r => r.PeakWorkingSetMb), 0));
 
         Console.Out.WriteLine();
-        Report.Header("run", "baseline s", "LeadFlow s", "server handler p50 ms", "handler share of wall", "CPU s", "CPU of all cores",
-            "GCs gen0/1/2", "WS at server start MB", "bodies MB", "contacts", "database MB");
+        Report.Header("run", "baseline s", "LeadFlow s", "server handler p50 ms", "handler share of wall", "writer held p50 ms", "writer held µs / interaction", "of which waiting for the body µs",
+            "CPU s", "CPU µs / interaction", "CPU of all cores", "GCs gen0/1/2", "WS at server start MB", "bodies MB", "contacts", "database MB");
         foreach (var r in results)
         {
             Report.Row(Report.I(r.Run), Report.F(r.Baseline.Elapsed.TotalSeconds, 2), Report.F(r.LeadFlow.Wall.TotalSeconds, 2),
-                Report.F(r.HandlerP50Ms, 1), Report.F(r.HandlerShare * 100, 1) + "%", Report.F(r.CpuSeconds, 1), Report.F(r.CpuShareOfMachine * 100, 0) + "%",
+                Report.F(r.HandlerP50Ms, 1), Report.F(r.HandlerShare * 100, 1) + "%", Report.F(r.WriterP50Ms, 1), Report.F(r.WriterMicrosPerInteraction, 1), Report.F(r.WriterIdleMicrosPerInteraction, 1),
+                Report.F(r.CpuSeconds, 1), Report.F(r.CpuMicrosPerInteraction, 1), Report.F(r.CpuShareOfMachine * 100, 0) + "%",
                 $"{r.Gen0}/{r.Gen1}/{r.Gen2}", Report.F(r.StartWorkingSetMb, 0), Report.F(r.BodiesMb, 0), Report.I(r.Contacts), Report.F(r.DatabaseMb, 0));
         }
         Console.Out.WriteLine();
         Console.Out.WriteLine("peak WS = peak resident set (VmHWM) of the benchmark process from server start to server stop: server, client and the pre-built");
         Console.Out.WriteLine("request bodies (bodies MB) together; WS at server start = the resident set when that measurement began (bodies and what earlier runs left).");
-        Console.Out.WriteLine("server handler = the server's own per-batch log line (body read + parse + database, until commit).");
+        Console.Out.WriteLine("server handler = the server's own per-batch log line (body read + parse + database, until commit); writer held = the same");
+        Console.Out.WriteLine("line's time between the request's turn at the single database writer and the end of its commit (what other writers wait for).");
+        Console.Out.WriteLine("CPU = the benchmark process (server and HTTP client) over the LeadFlow phase, JIT warm-up included.");
     }
 
     private static double Median(List<RunResult> results, Func<RunResult, double> figure) => Stats.Median(results.Select(figure).ToList());

@@ -79,17 +79,28 @@ internal sealed class LeadFlowServer : IAsyncDisposable
     }
 }
 
-/// <summary>Keeps the ElapsedMs of the server's per-batch log line (category IngestInteractions).</summary>
+/// <summary>Keeps the ElapsedMs and WriterMs of the server's per-batch log line (category IngestInteractions).</summary>
 internal sealed class BatchLogCapture : ILoggerProvider
 {
     private const string Category = "LeadFlow.Core.Interactions.IngestInteractions";
 
     private readonly ConcurrentQueue<double> _elapsedMs = new();
+    private readonly ConcurrentQueue<double> _writerMs = new();
+    private readonly ConcurrentQueue<double> _writerIdleMs = new();
 
-    public IReadOnlyList<double> Drain()
+    /// <summary>The handler times (ms) logged since the last call; also forgets the writer times.</summary>
+    public IReadOnlyList<double> Drain() => Drain(_elapsedMs);
+
+    /// <summary>How long each batch logged since the last call held the database writer (ms).</summary>
+    public IReadOnlyList<double> DrainWriter() => Drain(_writerMs);
+
+    /// <summary>How long of that each batch waited, holding the writer, for more of its body (ms).</summary>
+    public IReadOnlyList<double> DrainWriterIdle() => Drain(_writerIdleMs);
+
+    private static List<double> Drain(ConcurrentQueue<double> queue)
     {
         var list = new List<double>();
-        while (_elapsedMs.TryDequeue(out var ms))
+        while (queue.TryDequeue(out var ms))
         {
             list.Add(ms);
         }
@@ -117,6 +128,14 @@ internal sealed class BatchLogCapture : ILoggerProvider
                     if (name == "ElapsedMs" && value is double ms)
                     {
                         owner._elapsedMs.Enqueue(ms);
+                    }
+                    else if (name == "WriterMs" && value is double writer)
+                    {
+                        owner._writerMs.Enqueue(writer);
+                    }
+                    else if (name == "WriterIdleMs" && value is double idle)
+                    {
+                        owner._writerIdleMs.Enqueue(idle);
                     }
                 }
             }

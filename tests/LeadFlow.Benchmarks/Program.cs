@@ -38,6 +38,8 @@ internal static class BenchmarkMain
           --keep            keep the data directories afterwards
           --contact-created publish a workflow with a Contact Created trigger first (ingest only): every new contact
                             also writes its lead-event outbox row, counted afterwards
+          --no-shapes       breakdown only: leave out stage 4 (the INSERT statement shapes), which takes long
+          --passes N        breakdown only: run the parse and database stages N times, keep the fastest (default 1)
 
         Example:
           dotnet run -c Release --project tests/LeadFlow.Benchmarks -- ingest --events 1000000 --batch 10000 --runs 3
@@ -113,6 +115,8 @@ internal sealed record BenchOptions
     public string DataRoot { get; init; } = Path.GetTempPath();
     public bool Keep { get; init; }
     public bool ContactCreatedTrigger { get; init; }
+    public bool NoShapes { get; init; }
+    public int Passes { get; init; } = 1;
     public int Mqls { get; init; } = 100_000;
     public int LatencyMs { get; init; } = 20;
     public int DeliveryConcurrency { get; init; } = 32;
@@ -140,6 +144,11 @@ internal sealed record BenchOptions
                 options = options with { Keep = true };
                 continue;
             }
+            if (arg == "--no-shapes")
+            {
+                options = options with { NoShapes = true };
+                continue;
+            }
             if (arg == "--contact-created")
             {
                 options = options with { ContactCreatedTrigger = true };
@@ -152,6 +161,7 @@ internal sealed record BenchOptions
                 "--batch" => options with { Batch = Positive(arg, value) },
                 "--contacts" => options with { Contacts = Positive(arg, value) },
                 "--runs" => options with { Runs = Positive(arg, value) },
+                "--passes" => options with { Passes = Positive(arg, value) },
                 "--segments" => options with { Segments = Positive(arg, value) },
                 "--concurrency" => options with { Concurrency = Positive(arg, value) },
                 "--seed" => options with { Seed = Positive(arg, value) },

@@ -14,7 +14,12 @@ namespace LeadFlow.Core.Interactions;
 /// contact and whose external id to another is an error (it would merge two people). An external id arriving
 /// with the email of a contact that has none is attached to that contact.
 /// </remarks>
-internal sealed class ContactResolver(DbConnection connection, DbTransaction tx, DateTime now)
+/// <remarks>
+/// On SQLite the lookups go through <paramref name="sqlite"/>'s prepared statements, one indexed probe per key: the
+/// transaction is the only writer, so there is no round trip to amortise, and a JSON list parameter would cost more to
+/// build, convert and expand than the probes themselves.
+/// </remarks>
+internal sealed class ContactResolver(DbConnection connection, DbTransaction tx, DateTime now, SqliteInteractionWriter? sqlite = null)
 {
     private sealed class Entry
     {
@@ -35,6 +40,13 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
     private readonly Dictionary<string, Entry> _byEmail = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Entry> _byExternalId = new(StringComparer.Ordinal);
     private readonly Dictionary<InteractionInput, Entry> _resolved = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Contacts matched to no stored one since the last insert: each is created by the next write.</summary>
+    private readonly List<Entry> _created = [];
+
+    /// <summary>Stored contacts that get the external id, or the email, of an event since the last write.</summary>
+    private readonly List<Entry> _attachExternalId = [];
+    private readonly List<Entry> _attachEmail = [];
 
     public int Created { get; private set; }
 
@@ -70,8 +82,9 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
         }
 
         // A fixed order keeps concurrent writers (PostgreSQL) from taking the unique-key locks in opposite orders.
-        var pending = _byEmail.Values.Concat(_byExternalId.Values).Where(e => e.IsNew).Distinct()
+        var pending = _created.Where(e => e.IsNew)
             .OrderBy(e => e.Email, StringComparer.Ordinal).ThenBy(e => e.ExternalId, StringComparer.Ordinal).ToList();
+        _created.Clear();
         await InsertAsync(pending, ct);
         await RecordCreatedAsync(pending.Where(e => e.Id != 0).Select(e => e.Id).ToList(), ct);
         var raced = pending.Where(e => e.Id == 0).ToList();
@@ -79,7 +92,11 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
         {
             return racedErrors;
         }
-        foreach (var entry in _byExternalId.Values.Where(e => e.AttachExternalId).Distinct().ToList())
+        var attachExternalId = _attachExternalId.Where(e => e.AttachExternalId).ToList();
+        var attachEmail = _attachEmail.Where(e => e.AttachEmail).ToList();
+        _attachExternalId.Clear();
+        _attachEmail.Clear();
+        foreach (var entry in attachExternalId)
         {
             if (!await AttachAsync(entry, "external_id", entry.ExternalId!, ct))
             {
@@ -87,7 +104,7 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
             }
             entry.AttachExternalId = false;
         }
-        foreach (var entry in _byEmail.Values.Where(e => e.AttachEmail).Distinct().ToList())
+        foreach (var entry in attachEmail)
         {
             if (!await AttachAsync(entry, "email", entry.Email!, ct))
             {
@@ -126,6 +143,10 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
                 // (written with the contact, or afterwards if an earlier part of the request inserted it already).
                 byExternalId.Email = item.Email;
                 byExternalId.AttachEmail = !byExternalId.IsNew;
+                if (byExternalId.AttachEmail)
+                {
+                    _attachEmail.Add(byExternalId);
+                }
                 _byEmail[item.Email] = byExternalId;
             }
             return byExternalId;
@@ -141,6 +162,10 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
                 }
                 byEmail.ExternalId = item.ExternalId;
                 byEmail.AttachExternalId = !byEmail.IsNew;
+                if (byEmail.AttachExternalId)
+                {
+                    _attachExternalId.Add(byEmail);
+                }
                 _byExternalId[item.ExternalId] = byEmail;
             }
             return byEmail;
@@ -148,6 +173,7 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
 
         var created = new Entry { Email = item.Email, ExternalId = item.ExternalId, IsNew = true, CreatedHere = true };
         Register(created);
+        _created.Add(created);
         return created;
     }
 
@@ -169,6 +195,11 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
 
     private async Task LoadAsync(string column, IEnumerable<object> keys, CancellationToken ct)
     {
+        if (sqlite is not null)
+        {
+            Load(sqlite, column, keys);
+            return;
+        }
         foreach (var chunk in keys.Distinct().Chunk(BulkSql.ChunkSize))
         {
             var json = BulkSql.Json(chunk, (w, key) =>
@@ -192,6 +223,20 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
                     Email = reader.IsDBNull(1) ? null : reader.GetString(1),
                     ExternalId = reader.IsDBNull(2) ? null : reader.GetString(2),
                 });
+            }
+        }
+    }
+
+    private void Load(SqliteInteractionWriter statements, string column, IEnumerable<object> keys)
+    {
+        foreach (var key in keys.Distinct())
+        {
+            var found = key is long id
+                ? statements.TryFindContact(id, out var contact)
+                : statements.TryFindContact(column, (string)key, out contact);
+            if (found)
+            {
+                Register(new Entry { Id = contact.Id, Email = contact.Email, ExternalId = contact.ExternalId });
             }
         }
     }
@@ -248,7 +293,7 @@ internal sealed class ContactResolver(DbConnection connection, DbTransaction tx,
     /// </summary>
     private async Task<List<LineError>> ResolveRacedAsync(List<Entry> raced, IReadOnlyList<InteractionInput> items, CancellationToken ct)
     {
-        var stored = new ContactResolver(connection, tx, now);
+        var stored = new ContactResolver(connection, tx, now, sqlite);
         await stored.LoadAsync("email", raced.Where(e => e.Email is not null).Select(e => (object)e.Email!), ct);
         await stored.LoadAsync("external_id", raced.Where(e => e.ExternalId is not null).Select(e => (object)e.ExternalId!), ct);
         var conflicting = new HashSet<Entry>();

@@ -17,6 +17,19 @@ public sealed record IngestedItem(int Line, string Source, string EventId, long 
 public sealed record IngestResult(IReadOnlyList<IngestedItem> Items, IReadOnlyList<LineError> Errors, int CreatedContacts)
 {
     public bool Succeeded => Errors.Count == 0;
+
+    /// <summary>
+    /// How long the request held the database's single writer (SQLite's <see cref="WriteGate"/>), from its turn to the
+    /// end of its commit or rollback: the time every other writer, the scoring processor included, waited for it.
+    /// </summary>
+    public TimeSpan WriterHeld { get; init; }
+
+    /// <summary>
+    /// The part of <see cref="WriterHeld"/> a streamed batch spent waiting for more of its body to be received and
+    /// parsed, not writing.
+    /// </summary>
+    public TimeSpan WriterIdle { get; init; }
+
     public int Accepted => Items.Count(i => !i.Duplicate);
     public int Duplicates => Items.Count(i => i.Duplicate);
 }
@@ -54,9 +67,11 @@ public sealed class IngestInteractions(LeadFlowDbContext db, WriteGate gate, Tim
             try
             {
                 using var turn = await gate.EnterAsync(ct);
+                var entered = clock.GetTimestamp();
                 await using var write = await IngestTransaction.BeginAsync(db, clock.GetUtcNow().UtcDateTime, ct);
                 await write.AddAsync(items, ct);
-                return await write.CommitAsync(ct);
+                var result = await write.CommitAsync(ct);
+                return result with { WriterHeld = clock.GetElapsedTime(entered) };
             }
             catch (DbException ex) when (IsTransient(ex) && attempt < MaxAttempts)
             {
@@ -111,6 +126,7 @@ public sealed class IngestInteractions(LeadFlowDbContext db, WriteGate gate, Tim
             return null;
         }
         using var turn = await gate.EnterAsync(ct);
+        var entered = clock.GetTimestamp();
         await using var write = await IngestTransaction.BeginAsync(db, clock.GetUtcNow().UtcDateTime, ct);
         var waited = TimeSpan.Zero;
         while (true)
@@ -126,7 +142,13 @@ public sealed class IngestInteractions(LeadFlowDbContext db, WriteGate gate, Tim
                 {
                     // Every good part is in. The reader finishes now, or, after a bad line, reads on to report every one.
                     var read = await reading.WaitAsync(Left(waited + clock.GetElapsedTime(started)), clock, ct);
-                    return read.Succeeded ? new BatchIngestResult(read, await write.CommitAsync(ct)) : null;
+                    if (!read.Succeeded)
+                    {
+                        return null;
+                    }
+                    var idle = waited + clock.GetElapsedTime(started);
+                    var result = await write.CommitAsync(ct);
+                    return new BatchIngestResult(read, result with { WriterHeld = clock.GetElapsedTime(entered), WriterIdle = idle });
                 }
             }
             catch (TimeoutException)

@@ -26,9 +26,14 @@ internal sealed class IngestTransaction : IAsyncDisposable
     private readonly ContactResolver _contacts;
     private readonly SqliteInteractionWriter? _sqlite;
     private readonly List<InteractionInput> _items = [];
+
+    /// <summary>Per item of <see cref="_items"/>: the id it was stored under, or 0 (a duplicate, or not written yet).</summary>
+    private readonly List<long> _ids = [];
+
     private readonly List<LineError> _errors = [];
-    private readonly HashSet<(string, string)> _seen = [];
-    private readonly Dictionary<(string, string), long> _stored = [];
+
+    /// <summary>The first occurrence of each (source, event id) in the request, found by its event key.</summary>
+    private readonly HashSet<InteractionInput> _seen = new(SameEvent.Instance);
 
     private IngestTransaction(IDbContextTransaction transaction, DbConnection connection, DateTime now)
     {
@@ -36,8 +41,8 @@ internal sealed class IngestTransaction : IAsyncDisposable
         _connection = connection;
         _tx = transaction.GetDbTransaction();
         _now = now;
-        _contacts = new ContactResolver(connection, _tx, now);
         _sqlite = connection is SqliteConnection sqlite ? new SqliteInteractionWriter(sqlite) : null;
+        _contacts = new ContactResolver(connection, _tx, now, _sqlite);
     }
 
     /// <summary>Begins the transaction (on SQLite, <c>BEGIN IMMEDIATE</c>: take the <see cref="WriteGate"/> first).</summary>
@@ -58,7 +63,9 @@ internal sealed class IngestTransaction : IAsyncDisposable
     /// <summary>Adds the next part of the request, in arrival order.</summary>
     public async Task AddAsync(IReadOnlyList<InteractionInput> items, CancellationToken ct)
     {
+        var offset = _items.Count;
         _items.AddRange(items);
+        _ids.AddRange(Enumerable.Repeat(0L, items.Count));
         var errors = await _contacts.ResolveAsync(items, ct, write: _errors.Count == 0);
         if (errors.Count > 0 || _errors.Count > 0)
         {
@@ -66,13 +73,14 @@ internal sealed class IngestTransaction : IAsyncDisposable
             return;
         }
 
-        // The first occurrence of an event id in the request is the one stored; later ones are duplicates.
-        var firsts = new List<InteractionInput>(items.Count);
-        foreach (var item in items)
+        // The first occurrence of an event id in the request is the one stored; later ones are duplicates. Kept by
+        // their position in the request.
+        var firsts = new List<int>(items.Count);
+        for (var i = 0; i < items.Count; i++)
         {
-            if (_seen.Add((item.Source, item.EventId)))
+            if (_seen.Add(items[i]))
             {
-                firsts.Add(item);
+                firsts.Add(offset + i);
             }
         }
         if (_sqlite is not null)
@@ -95,11 +103,12 @@ internal sealed class IngestTransaction : IAsyncDisposable
         }
         await _transaction.CommitAsync(ct);
 
-        var claimed = new HashSet<(string, string)>();
-        var results = _items
-            .Select(i => new IngestedItem(i.Line, i.Source, i.EventId, _contacts.IdOf(i),
-                _stored.TryGetValue((i.Source, i.EventId), out var id) && claimed.Add((i.Source, i.EventId)) ? id : null))
-            .ToList();
+        var results = new IngestedItem[_items.Count];
+        for (var i = 0; i < results.Length; i++)
+        {
+            var item = _items[i];
+            results[i] = new IngestedItem(item.Line, item.Source, item.EventId, _contacts.IdOf(item), _ids[i] == 0 ? null : _ids[i]);
+        }
         return new IngestResult(results, [], _contacts.Created);
     }
 
@@ -114,11 +123,12 @@ internal sealed class IngestTransaction : IAsyncDisposable
     /// SQLite: one event at a time through prepared statements. The exact duplicate check by <see cref="EventKey"/>
     /// replaces a unique index, which is safe because this transaction is the only writer.
     /// </summary>
-    private void WriteSqlite(SqliteInteractionWriter writer, List<InteractionInput> firsts)
+    private void WriteSqlite(SqliteInteractionWriter writer, List<int> firsts)
     {
-        foreach (var item in firsts)
+        foreach (var index in firsts)
         {
-            var key = EventKey.Hash(item.Source, item.EventId);
+            var item = _items[index];
+            var key = item.Key;
             if (writer.IsStored(key, item.Source, item.EventId))
             {
                 continue;
@@ -127,7 +137,7 @@ internal sealed class IngestTransaction : IAsyncDisposable
             var id = writer.Insert(item, key, contactId, _now);
             // Inbox rows in arrival order: the processor takes them in id order, which keeps each contact's events in order.
             writer.Enqueue(id, contactId, _now);
-            _stored[(item.Source, item.EventId)] = id;
+            _ids[index] = id;
         }
     }
 
@@ -135,11 +145,12 @@ internal sealed class IngestTransaction : IAsyncDisposable
     /// PostgreSQL: set-based statements of <see cref="BulkSql.ChunkSize"/> events; <c>ON CONFLICT DO NOTHING</c> on
     /// the unique index makes duplicates, also those racing in from concurrent transactions, a non-event.
     /// </summary>
-    private async Task WriteBulkAsync(List<InteractionInput> firsts, CancellationToken ct)
+    private async Task WriteBulkAsync(List<int> firstIndexes, CancellationToken ct)
     {
         var sql = BulkSql.For(_connection);
         var received = sql.Timestamp(_now);
-        var stored = new HashSet<(string, string)>(firsts.Count);
+        var firsts = firstIndexes.Select(i => _items[i]).ToList();
+        var stored = new Dictionary<(string, string), long>(firsts.Count);
         foreach (var rows in firsts.Chunk(BulkSql.ChunkSize))
         {
             var json = BulkSql.Json(rows, (w, i) =>
@@ -162,21 +173,28 @@ internal sealed class IngestTransaction : IAsyncDisposable
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                var key = (reader.GetString(1), reader.GetString(2));
-                _stored[key] = reader.GetInt64(0);
-                stored.Add(key);
+                stored[(reader.GetString(1), reader.GetString(2))] = reader.GetInt64(0);
             }
         }
 
         // Inbox rows in arrival order: the processor takes them in id order, which keeps each contact's events in order.
-        var entries = firsts.Where(i => stored.Contains((i.Source, i.EventId))).ToList();
+        var entries = new List<int>(stored.Count);
+        foreach (var index in firstIndexes)
+        {
+            var item = _items[index];
+            if (stored.TryGetValue((item.Source, item.EventId), out var id))
+            {
+                _ids[index] = id;
+                entries.Add(index);
+            }
+        }
         foreach (var rows in entries.Chunk(BulkSql.ChunkSize))
         {
-            var json = BulkSql.Json(rows, (w, i) =>
+            var json = BulkSql.Json(rows, (w, index) =>
             {
                 w.WriteStartObject();
-                w.WriteNumber("i", _stored[(i.Source, i.EventId)]);
-                w.WriteNumber("c", _contacts.IdOf(i));
+                w.WriteNumber("i", _ids[index]);
+                w.WriteNumber("c", _contacts.IdOf(_items[index]));
                 w.WriteEndObject();
             });
             await using var command = BulkSql.Command(_connection, _tx, sql.InsertInbox, json, _now);
@@ -189,6 +207,21 @@ internal sealed class IngestTransaction : IAsyncDisposable
         if (value is not null)
         {
             writer.WriteString(name, value);
+        }
+    }
+
+    /// <summary>Two inputs are the same event when source and event id are equal (ordinal), hashed by the event key.</summary>
+    private sealed class SameEvent : IEqualityComparer<InteractionInput>
+    {
+        public static readonly SameEvent Instance = new();
+
+        public bool Equals(InteractionInput? x, InteractionInput? y) =>
+            ReferenceEquals(x, y) || (x is not null && y is not null && x.Source == y.Source && x.EventId == y.EventId);
+
+        public int GetHashCode(InteractionInput item)
+        {
+            var key = item.Key;
+            return (int)key ^ (int)(key >>> 32);
         }
     }
 }

@@ -23,7 +23,22 @@ public sealed record InteractionInput
 
     /// <summary>The <c>properties</c> object as JSON text, or null.</summary>
     public string? Properties { get; init; }
+
+    /// <summary>
+    /// <see cref="EventKey.Hash"/> of <see cref="Source"/> and <see cref="EventId"/> as the parser computed it, on its
+    /// own thread, so that the database writer does not spend its turn on it. Ignored unless it was computed from
+    /// exactly these two strings (an input copied with another id gets its key computed afresh).
+    /// </summary>
+    internal PrecomputedEventKey? ParsedKey { get; init; }
+
+    /// <summary>The event's <see cref="EventKey"/>.</summary>
+    internal long Key => ParsedKey is { } parsed && ReferenceEquals(parsed.Source, Source) && ReferenceEquals(parsed.EventId, EventId)
+        ? parsed.Value
+        : EventKey.Hash(Source, EventId);
 }
+
+/// <summary>An event key together with the strings it was computed from.</summary>
+internal readonly record struct PrecomputedEventKey(string Source, string EventId, long Value);
 
 /// <summary>A field of an input that is wrong, and why. <c>Field</c> is the JSON name the integrator used.</summary>
 public sealed record FieldError(string Field, string Message);

@@ -26,6 +26,8 @@ internal sealed class SqliteInteractionWriter : IDisposable
 
     private const string EnqueueSql = "INSERT INTO inbox (interaction_id, contact_id, enqueued_at) VALUES (?1, ?2, ?3)";
 
+    private const string ContactColumns = "SELECT id, email, external_id FROM contacts WHERE ";
+
     /// <summary>EF Core's text format for <see cref="DateTime"/> on SQLite, so that EF reads back what is written here.</summary>
     private const string TimestampFormat = "yyyy-MM-dd HH:mm:ss.FFFFFFF";
 
@@ -33,7 +35,14 @@ internal sealed class SqliteInteractionWriter : IDisposable
     private readonly sqlite3_stmt _find;
     private readonly sqlite3_stmt _insert;
     private readonly sqlite3_stmt _enqueue;
+    private sqlite3_stmt? _contactById;
+    private sqlite3_stmt? _contactByEmail;
+    private sqlite3_stmt? _contactByExternalId;
     private byte[] _utf8 = new byte[1024];
+
+    /// <summary>The request's one receipt time, formatted once rather than twice per event.</summary>
+    private DateTime _stampOf;
+    private byte[]? _stamp;
 
     public SqliteInteractionWriter(SqliteConnection connection)
     {
@@ -80,7 +89,7 @@ internal sealed class SqliteInteractionWriter : IDisposable
         Text(_insert, 8, item.Asset);
         Text(_insert, 9, item.Url);
         Timestamp(_insert, 10, item.OccurredAt);
-        Timestamp(_insert, 11, receivedAt);
+        Stamp(_insert, 11, receivedAt);
         Text(_insert, 12, item.Properties);
         Execute(_insert);
         return raw.sqlite3_last_insert_rowid(_db);
@@ -91,8 +100,32 @@ internal sealed class SqliteInteractionWriter : IDisposable
     {
         raw.sqlite3_bind_int64(_enqueue, 1, interactionId);
         raw.sqlite3_bind_int64(_enqueue, 2, contactId);
-        Timestamp(_enqueue, 3, enqueuedAt);
+        Stamp(_enqueue, 3, enqueuedAt);
         Execute(_enqueue);
+    }
+
+    /// <summary>The contact with this id, if any (id, email, external id).</summary>
+    public bool TryFindContact(long id, out StoredContact contact)
+    {
+        var statement = _contactById ??= Prepare(ContactColumns + "id = ?1");
+        raw.sqlite3_bind_int64(statement, 1, id);
+        return TryReadContact(statement, out contact);
+    }
+
+    /// <summary>
+    /// The contact whose <paramref name="column"/> (<c>email</c> or <c>external_id</c>, both unique) equals
+    /// <paramref name="value"/>, if any. One prepared statement per column, reused for every key of the request.
+    /// </summary>
+    public bool TryFindContact(string column, string value, out StoredContact contact)
+    {
+        var statement = column switch
+        {
+            "email" => _contactByEmail ??= Prepare(ContactColumns + "email = ?1"),
+            "external_id" => _contactByExternalId ??= Prepare(ContactColumns + "external_id = ?1"),
+            _ => throw new ArgumentOutOfRangeException(nameof(column), column, "Contacts are looked up by id, email or external_id."),
+        };
+        Text(statement, 1, value);
+        return TryReadContact(statement, out contact);
     }
 
     public void Dispose()
@@ -100,7 +133,33 @@ internal sealed class SqliteInteractionWriter : IDisposable
         _find.Dispose();
         _insert.Dispose();
         _enqueue.Dispose();
+        _contactById?.Dispose();
+        _contactByEmail?.Dispose();
+        _contactByExternalId?.Dispose();
     }
+
+    private bool TryReadContact(sqlite3_stmt statement, out StoredContact contact)
+    {
+        try
+        {
+            var rc = raw.sqlite3_step(statement);
+            if (rc == raw.SQLITE_ROW)
+            {
+                contact = new StoredContact(raw.sqlite3_column_int64(statement, 0), NullableText(statement, 1), NullableText(statement, 2));
+                return true;
+            }
+            Check(rc, raw.SQLITE_DONE);
+            contact = default;
+            return false;
+        }
+        finally
+        {
+            raw.sqlite3_reset(statement);
+        }
+    }
+
+    private static string? NullableText(sqlite3_stmt statement, int column) =>
+        raw.sqlite3_column_type(statement, column) == raw.SQLITE_NULL ? null : raw.sqlite3_column_text(statement, column).utf8_to_string();
 
     private sqlite3_stmt Prepare(string sql)
     {
@@ -147,6 +206,21 @@ internal sealed class SqliteInteractionWriter : IDisposable
         raw.sqlite3_bind_text(statement, index, _utf8.AsSpan(0, written));
     }
 
+    private void Stamp(sqlite3_stmt statement, int index, DateTime value)
+    {
+        if (_stamp is null || value != _stampOf || value.Kind != _stampOf.Kind)
+        {
+            Span<byte> text = stackalloc byte[32];
+            if (!value.TryFormat(text, out var written, TimestampFormat, CultureInfo.InvariantCulture))
+            {
+                throw new FormatException($"Could not format {value:O}.");
+            }
+            _stamp = text[..written].ToArray();
+            _stampOf = value;
+        }
+        raw.sqlite3_bind_text(statement, index, _stamp);
+    }
+
     private void Timestamp(sqlite3_stmt statement, int index, DateTime value)
     {
         if (!value.TryFormat(_utf8, out var written, TimestampFormat, CultureInfo.InvariantCulture))
@@ -156,3 +230,6 @@ internal sealed class SqliteInteractionWriter : IDisposable
         raw.sqlite3_bind_text(statement, index, _utf8.AsSpan(0, written));
     }
 }
+
+/// <summary>A stored contact's identifiers, as ingestion matches them.</summary>
+internal readonly record struct StoredContact(long Id, string? Email, string? ExternalId);

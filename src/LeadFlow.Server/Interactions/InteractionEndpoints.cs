@@ -98,8 +98,9 @@ internal static class InteractionEndpoints
         {
             return BadLines(result.Errors, result.Errors.Count, read.Items.Count);
         }
-        log.LogInformation("Batch of {Received} interactions: {Accepted} new, {Duplicates} duplicates, {CreatedContacts} new contacts, in {ElapsedMs:F0} ms",
-            read.Items.Count, result.Accepted, result.Duplicates, result.CreatedContacts, clock.GetElapsedTime(started).TotalMilliseconds);
+        log.LogInformation("Batch of {Received} interactions: {Accepted} new, {Duplicates} duplicates, {CreatedContacts} new contacts, in {ElapsedMs:F0} ms ({WriterMs:F0} ms holding the database writer, {WriterIdleMs:F0} of them waiting for the body)",
+            read.Items.Count, result.Accepted, result.Duplicates, result.CreatedContacts, clock.GetElapsedTime(started).TotalMilliseconds,
+            result.WriterHeld.TotalMilliseconds, result.WriterIdle.TotalMilliseconds);
         return TypedResults.Accepted((string?)null, new BatchAccepted(
             read.Items.Count, result.Accepted, result.Duplicates, result.CreatedContacts,
             result.Items.Where(i => i.Duplicate).Select(i => new DuplicateLine(i.Line, i.Source, i.EventId)).ToList()));
