@@ -98,6 +98,16 @@ internal static class ScoringBenchmark
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
 
+        // What the processor's state cache holds at the end, and its managed size (heap after a full GC, with and without it).
+        var cache = server.Services.GetRequiredService<ContactStateCache>();
+        var cached = cache.Count;
+        var heapWith = GC.GetTotalMemory(forceFullCollection: true);
+        cache.Clear();
+        var heapWithout = GC.GetTotalMemory(forceFullCollection: true);
+        process.Refresh();
+        Report.Progress($"run {run}: state cache {cached} contacts, {(heapWith - heapWithout) / 1e6:F1} MB managed ({(cached == 0 ? 0 : (heapWith - heapWithout) / cached)} B per contact); "
+            + $"heap {heapWith / 1e6:F0} MB with it, {heapWithout / 1e6:F0} MB without; peak RSS {process.PeakWorkingSet64 / 1e6:F0} MB");
+
         var left = ScoringData.Count(server.DatabasePath, "SELECT count(*) FROM inbox");
         var ledger = ScoringData.Count(server.DatabasePath, "SELECT count(*) FROM score_ledger");
         var scored = ScoringData.Count(server.DatabasePath, "SELECT count(DISTINCT contact_id) FROM contact_qualifications");

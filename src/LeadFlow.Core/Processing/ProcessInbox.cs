@@ -32,7 +32,7 @@ public sealed record BatchResult(int Interactions, int ProfileChanges, int Conta
 /// </remarks>
 public sealed partial class ProcessInbox(
     LeadFlowDbContext db, WriteGate gate, RuleSetHost rules, RuleSetVersions versions, TimeProvider clock,
-    IOptions<ProcessingOptions> options, ILogger<ProcessInbox> log, ILeadEventSink? leadEvents = null)
+    IOptions<ProcessingOptions> options, ILogger<ProcessInbox> log, ILeadEventSink? leadEvents = null, ContactStateCache? cache = null)
 {
     private const int MaxConflicts = 10;
 
@@ -90,16 +90,38 @@ public sealed partial class ProcessInbox(
                 return BatchResult.Empty;
             }
 
+            // Until the batch completes it, a lease that is disposed (failure, conflict) empties the cache.
+            using var lease = cache?.Acquire(revision);
             var leads = new Dictionary<long, LeadWork>();
+            var load = new Dictionary<long, LeadWork>();
+            // A contact with a profile change is read again whether or not the cache holds it.
+            var changed = changes.Count == 0 ? null : changes.Select(c => c.ContactId).ToHashSet();
+            LeadWork Lead(long contactId)
+            {
+                if (!leads.TryGetValue(contactId, out var lead))
+                {
+                    lead = lease?.Take(contactId);
+                    if (lead is null || changed?.Contains(contactId) == true)
+                    {
+                        lead = new LeadWork(contactId);
+                        load[contactId] = lead;
+                    }
+                    leads[contactId] = lead;
+                }
+                return lead;
+            }
             foreach (var row in inbox)
             {
-                Lead(leads, row.ContactId).Interactions.Add(row.Interaction);
+                Lead(row.ContactId).Interactions.Add(row.Interaction);
             }
             foreach (var (_, contactId) in changes)
             {
-                Lead(leads, contactId).ProfileChanged = true;
+                Lead(contactId).ProfileChanged = true;
             }
-            await store.LoadAsync(null, leads, ct);
+            if (load.Count > 0)
+            {
+                await store.LoadAsync(null, load, ct);
+            }
             var read = Stopwatch.GetElapsedTime(started);
 
             var now = clock.GetUtcNow().UtcDateTime;
@@ -134,6 +156,8 @@ public sealed partial class ProcessInbox(
             }
             await transaction.CommitAsync(ct);
             turn.Dispose();
+            // The bump above made the revision revision + 1: the cache's contacts are what the database holds at it.
+            lease?.Complete(revision + 1, leads.Values, versionId, now);
             if (leadEvents is not null)
             {
                 // Also what ingestion and the contacts API recorded (Contact Created) since the last batch.
@@ -208,16 +232,6 @@ public sealed partial class ProcessInbox(
         store.Sql.IsSqlite
             ? await store.ExecuteAsync(tx, sql, ct, ids.Max())
             : await store.ExecuteAsync(tx, sql, ct, ScoringStore.IdsJson(ids));
-
-    private static LeadWork Lead(Dictionary<long, LeadWork> leads, long contactId)
-    {
-        if (!leads.TryGetValue(contactId, out var lead))
-        {
-            lead = new LeadWork(contactId);
-            leads[contactId] = lead;
-        }
-        return lead;
-    }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Processed {Interactions} interactions and {ProfileChanges} profile changes of {Contacts} contacts ({LedgerRows} ledger rows) in {ElapsedMs} ms")]
     private partial void LogBatch(int interactions, int profileChanges, int contacts, int ledgerRows, double elapsedMs);

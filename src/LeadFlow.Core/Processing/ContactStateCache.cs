@@ -1,0 +1,192 @@
+using Microsoft.Extensions.Options;
+
+namespace LeadFlow.Core.Processing;
+
+/// <summary>
+/// The processor's hot per-contact state, kept between batches: each recently processed contact's facts (contact,
+/// primary account, sales facts) and what its last batch committed (parsed score states with their ledger position and
+/// stored score, grade, qualification status and since, parsed recent activity). A batch reads from the database only
+/// the contacts the cache does not hold, and parses no JSON for the ones it does.
+/// </summary>
+/// <remarks>
+/// <para>Valid only at one scoring revision: the one the processor's own last commit produced. Every other writer of
+/// what the processor reads either bumps that revision (a rescore chunk, a workflow's Run Rules or Qualify Lead) or
+/// queues a profile change for the contacts it affects (the contacts API, Set Contact Field, account upserts and account
+/// links, sales facts), and a batch reloads the contacts with a profile change from the database. A batch that finds
+/// another revision starts from an empty cache; a batch that fails or conflicts empties it (evaluation changes the
+/// cached states in place). One exception is left out rather than tracked: ingestion may give an anonymous contact its
+/// first email without a profile change, so contacts without an email are never kept.</para>
+/// <para>Bounded by <see cref="ProcessingOptions.StateCacheContacts"/> with a two-generation eviction: committed
+/// contacts go to the young generation; when it holds half the limit, the old generation is dropped and the young one
+/// becomes old. A contact found in the old generation moves back to the young one when its batch commits.</para>
+/// <para>One batch uses the cache at a time (a <see cref="Lease"/>); a second processor in the same process meanwhile
+/// (tests, the CLI) simply reads from the database, and the revision check keeps the cache honest about its commits.</para>
+/// </remarks>
+public sealed class ContactStateCache(IOptions<ProcessingOptions> options)
+{
+    private readonly Lock _lock = new();
+    private readonly int _capacity = options.Value.StateCacheContacts;
+    private Dictionary<long, LeadWork> _young = [];
+    private Dictionary<long, LeadWork> _old = [];
+    private long? _revision;
+    private bool _leased;
+
+    /// <summary>Contacts held now.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _young.Count + _old.Count;
+            }
+        }
+    }
+
+    /// <summary>The scoring revision the held contacts are valid at (null: nothing is known yet).</summary>
+    public long? Revision
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _revision;
+            }
+        }
+    }
+
+    /// <summary>Drops every contact (for tests and for an operator's reasons; batches do it themselves when needed).</summary>
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            ClearLocked();
+        }
+    }
+
+    /// <summary>
+    /// Takes the cache for one batch that read <paramref name="revision"/> at its start: the contacts held stay usable only
+    /// when that is the revision the last commit through the cache produced. Null when the cache is off or in use.
+    /// </summary>
+    internal Lease? Acquire(long revision)
+    {
+        if (_capacity <= 0)
+        {
+            return null;
+        }
+        lock (_lock)
+        {
+            if (_leased)
+            {
+                return null;
+            }
+            _leased = true;
+            if (_revision != revision)
+            {
+                ClearLocked();
+            }
+            // Until the batch commits, nothing held is known to match the database any more.
+            _revision = null;
+            return new Lease(this);
+        }
+    }
+
+    private void ClearLocked()
+    {
+        _young = [];
+        _old = [];
+        _revision = null;
+    }
+
+    /// <summary>One batch's use of the cache: take the contacts it holds, then either complete with the results or drop it all.</summary>
+    internal sealed class Lease(ContactStateCache cache) : IDisposable
+    {
+        private bool _done;
+
+        /// <summary>The contact's state as the last commit left it, removed from the cache (the batch changes it in place); null if not held.</summary>
+        public LeadWork? Take(long contactId)
+        {
+            lock (cache._lock)
+            {
+                if (cache._young.Remove(contactId, out var lead) || cache._old.Remove(contactId, out lead))
+                {
+                    return lead;
+                }
+                return null;
+            }
+        }
+
+        /// <summary>
+        /// The batch committed and produced <paramref name="revision"/>: keeps its contacts' new state (see
+        /// <see cref="Committed"/>) for the next batch.
+        /// </summary>
+        public void Complete(long revision, IEnumerable<LeadWork> leads, int versionId, DateTime now)
+        {
+            var half = Math.Max(1, cache._capacity / 2);
+            lock (cache._lock)
+            {
+                foreach (var lead in leads)
+                {
+                    if (Committed(lead, versionId, now) is not { } next)
+                    {
+                        continue;
+                    }
+                    if (cache._young.Count >= half)
+                    {
+                        cache._old = cache._young;
+                        cache._young = new Dictionary<long, LeadWork>(half);
+                    }
+                    cache._old.Remove(lead.ContactId);
+                    cache._young[lead.ContactId] = next;
+                }
+                cache._revision = revision;
+                cache._leased = false;
+                _done = true;
+            }
+        }
+
+        /// <summary>Without <see cref="Complete"/> (the batch failed or conflicted): everything is dropped.</summary>
+        public void Dispose()
+        {
+            if (_done)
+            {
+                return;
+            }
+            lock (cache._lock)
+            {
+                cache.ClearLocked();
+                cache._leased = false;
+                _done = true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// What the next batch would load from the database for an evaluated and committed contact, as a fresh
+    /// <see cref="LeadWork"/> sharing the parsed score states and recent activity; null for a contact not to keep.
+    /// </summary>
+    internal static LeadWork? Committed(LeadWork lead, int versionId, DateTime now)
+    {
+        if (!lead.Exists || lead.Contact.Email is null || lead.Qualification is not { } qualification)
+        {
+            return null;
+        }
+        var next = new LeadWork(lead.ContactId)
+        {
+            Exists = true,
+            Contact = lead.Contact,
+            Account = lead.Account,
+            Sales = lead.Sales,
+            Grade = lead.NewGrade is { } grade ? new StoredGrade(grade.Grade, grade.FitPoints, versionId) : lead.Grade,
+        };
+        var status = LeadEvaluator.StatusName(qualification.Status);
+        next.QualificationStatus = status;
+        next.StatusSince = status == lead.QualificationStatus && lead.StatusSince is { } since ? since : now;
+        next.LoadRecent(lead.Recent);
+        foreach (var (model, state) in lead.Scores)
+        {
+            next.Scores[model] = state.Committed();
+        }
+        return next;
+    }
+}
