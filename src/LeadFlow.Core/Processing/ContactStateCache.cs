@@ -43,6 +43,33 @@ public sealed class ContactStateCache(IOptions<ProcessingOptions> options)
         }
     }
 
+    /// <summary>Contacts a batch found in the cache, and those it had to read from the database, since the start.</summary>
+    public (long Hits, long Misses) Lookups
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return (_hits, _misses);
+            }
+        }
+    }
+
+    private long _hits;
+    private long _misses;
+
+    /// <summary>A batch holds the cache now.</summary>
+    internal bool InUse
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _leased;
+            }
+        }
+    }
+
     /// <summary>The scoring revision the held contacts are valid at (null: nothing is known yet).</summary>
     public long? Revision
     {
@@ -110,8 +137,10 @@ public sealed class ContactStateCache(IOptions<ProcessingOptions> options)
             {
                 if (cache._young.Remove(contactId, out var lead) || cache._old.Remove(contactId, out lead))
                 {
+                    cache._hits++;
                     return lead;
                 }
+                cache._misses++;
                 return null;
             }
         }
