@@ -4,6 +4,7 @@ using LeadFlow.Core.Scoring;
 using LeadFlow.Rules;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace LeadFlow.Benchmarks;
 
@@ -81,8 +82,17 @@ internal static class ScoringBenchmark
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
-        await using (var scope = server.Services.CreateAsyncScope())
+        // As the server's processor runs (Processing:Pipelining, default on): batch k+1 read and evaluated while batch k
+        // writes; Processing__Pipelining=false runs one batch at a time (RunOnceAsync, as the CLI and the tests do).
+        var processing = server.Services.GetRequiredService<IOptions<ProcessingOptions>>().Value;
+        Report.Progress($"run {run}: {(processing.Pipelining ? "pipelined" : "one batch at a time")}, state cache {processing.StateCacheContacts} contacts");
+        if (processing.Pipelining)
         {
+            await ActivatorUtilities.CreateInstance<ProcessPipeline>(server.Services).DrainAsync(batches.Add, ct);
+        }
+        else
+        {
+            await using var scope = server.Services.CreateAsyncScope();
             var processor = scope.ServiceProvider.GetRequiredService<ProcessInbox>();
             while (true)
             {

@@ -92,10 +92,10 @@ public sealed class ContactStateCache(IOptions<ProcessingOptions> options)
     }
 
     /// <summary>
-    /// Takes the cache for one batch that read <paramref name="revision"/> at its start: the contacts held stay usable only
-    /// when that is the revision the last commit through the cache produced. Null when the cache is off or in use.
+    /// Takes the cache for one batch or one pipeline of batches (<see cref="Lease.Begin"/> for each start on fresh data).
+    /// Null when the cache is off or in use.
     /// </summary>
-    internal Lease? Acquire(long revision)
+    internal Lease? Acquire()
     {
         if (_capacity <= 0)
         {
@@ -108,12 +108,6 @@ public sealed class ContactStateCache(IOptions<ProcessingOptions> options)
                 return null;
             }
             _leased = true;
-            if (_revision != revision)
-            {
-                ClearLocked();
-            }
-            // Until the batch commits, nothing held is known to match the database any more.
-            _revision = null;
             return new Lease(this);
         }
     }
@@ -125,12 +119,31 @@ public sealed class ContactStateCache(IOptions<ProcessingOptions> options)
         _revision = null;
     }
 
-    /// <summary>One batch's use of the cache: take the contacts it holds, then either complete with the results or drop it all.</summary>
+    /// <summary>
+    /// One holder's use of the cache: <see cref="Begin"/> at the revision read, <see cref="Take"/> the contacts held,
+    /// <see cref="Stage"/> each evaluated batch, <see cref="Committed"/> once it committed. Disposed while a staged batch
+    /// has not committed (a failure, a conflict, a discarded pipeline step), it drops everything.
+    /// </summary>
     internal sealed class Lease(ContactStateCache cache) : IDisposable
     {
-        private bool _done;
+        private int _staged;
+        private bool _disposed;
 
-        /// <summary>The contact's state as the last commit left it, removed from the cache (the batch changes it in place); null if not held.</summary>
+        /// <summary>A batch starts on fresh data at <paramref name="revision"/>: what is held is usable only if the last commit produced it.</summary>
+        public void Begin(long revision)
+        {
+            lock (cache._lock)
+            {
+                if (_staged > 0 || cache._revision != revision)
+                {
+                    cache.ClearLocked();
+                }
+                _staged = 0;
+                cache._revision = revision;
+            }
+        }
+
+        /// <summary>The contact's state as the last batch left it, removed from the cache (the batch changes it in place); null if not held.</summary>
         public LeadWork? Take(long contactId)
         {
             lock (cache._lock)
@@ -146,17 +159,20 @@ public sealed class ContactStateCache(IOptions<ProcessingOptions> options)
         }
 
         /// <summary>
-        /// The batch committed and produced <paramref name="revision"/>: keeps its contacts' new state (see
-        /// <see cref="Committed"/>) for the next batch.
+        /// An evaluated batch: keeps its contacts' new state (<see cref="ContactStateCache.Committed(LeadWork, int, DateTime)"/>) for the
+        /// next batch, which may start before this one commits (pipelining). Until it commits, nothing held is valid at
+        /// any revision.
         /// </summary>
-        public void Complete(long revision, IEnumerable<LeadWork> leads, int versionId, DateTime now)
+        public void Stage(IEnumerable<LeadWork> leads, int versionId, DateTime now)
         {
             var half = Math.Max(1, cache._capacity / 2);
             lock (cache._lock)
             {
+                _staged++;
+                cache._revision = null;
                 foreach (var lead in leads)
                 {
-                    if (Committed(lead, versionId, now) is not { } next)
+                    if (ContactStateCache.Committed(lead, versionId, now) is not { } next)
                     {
                         continue;
                     }
@@ -168,24 +184,46 @@ public sealed class ContactStateCache(IOptions<ProcessingOptions> options)
                     cache._old.Remove(lead.ContactId);
                     cache._young[lead.ContactId] = next;
                 }
-                cache._revision = revision;
-                cache._leased = false;
-                _done = true;
             }
         }
 
-        /// <summary>Without <see cref="Complete"/> (the batch failed or conflicted): everything is dropped.</summary>
-        public void Dispose()
+        /// <summary>The oldest staged batch committed and produced <paramref name="revision"/>.</summary>
+        public void Committed(long revision)
         {
-            if (_done)
+            lock (cache._lock)
             {
-                return;
+                _staged--;
+                if (_staged == 0)
+                {
+                    cache._revision = revision;
+                }
             }
+        }
+
+        /// <summary>Drops everything held (a staged batch will not commit).</summary>
+        public void Clear()
+        {
             lock (cache._lock)
             {
                 cache.ClearLocked();
+                _staged = 0;
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            lock (cache._lock)
+            {
+                if (_staged > 0 || cache._revision is null)
+                {
+                    cache.ClearLocked();
+                }
                 cache._leased = false;
-                _done = true;
             }
         }
     }

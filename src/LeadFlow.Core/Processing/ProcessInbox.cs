@@ -34,7 +34,7 @@ public sealed partial class ProcessInbox(
     LeadFlowDbContext db, WriteGate gate, RuleSetHost rules, RuleSetVersions versions, TimeProvider clock,
     IOptions<ProcessingOptions> options, ILogger<ProcessInbox> log, ILeadEventSink? leadEvents = null, ContactStateCache? cache = null)
 {
-    private const int MaxConflicts = 10;
+    internal const int MaxConflicts = 10;
 
     /// <summary>Processes one batch; <see cref="BatchResult.Empty"/> when there was nothing to do.</summary>
     /// <exception cref="InvalidOperationException">No valid rule set has been loaded yet.</exception>
@@ -73,6 +73,24 @@ public sealed partial class ProcessInbox(
 
     private async Task<BatchResult?> TryRunAsync(CancellationToken ct)
     {
+        // Until a staged batch commits, a lease that is disposed (failure, conflict) empties the cache.
+        using var lease = cache?.Acquire();
+        var batch = await PrepareAsync(lease, null, ct);
+        return batch is null ? BatchResult.Empty : await CommitAsync(batch, lease, ct);
+    }
+
+    /// <summary>True where batches may be read and evaluated while the previous one writes (<see cref="ProcessPipeline"/>).</summary>
+    internal bool CanPipeline => db.Database.IsSqlite();
+
+    /// <summary>
+    /// Reads and evaluates the next batch. Fresh (<paramref name="after"/> null): from the first inbox row and profile
+    /// change, at the revision read now. After a batch still being written (pipelining, SQLite only): from the rows after
+    /// that batch's, expecting the revision its commit produces, and starting from its in-memory results for the
+    /// contacts in both (through the cache's <paramref name="lease"/>, where that batch staged them). Null when there
+    /// is nothing to do.
+    /// </summary>
+    internal async Task<PreparedBatch?> PrepareAsync(ContactStateCache.Lease? lease, PreparedBatch? after, CancellationToken ct)
+    {
         var ruleSet = rules.Current;
         var started = Stopwatch.GetTimestamp();
         var batchSize = options.Value.BatchSize;
@@ -82,16 +100,18 @@ public sealed partial class ProcessInbox(
             var store = new ScoringStore(db.Database.GetDbConnection());
             var versionId = await versions.IdOfAsync(store, ruleSet.Version, ct);
             // The revision is read first: whatever is read after it is at least as new as it.
-            var revision = await store.ReadRevisionAsync(null, ct);
-            var inbox = await store.ReadInboxAsync(batchSize, ct);
-            var changes = await store.ReadProfileChangesAsync(batchSize, ct);
+            var revision = after is null ? await store.ReadRevisionAsync(null, ct) : after.Revision + 1;
+            var inbox = await store.ReadInboxAsync(batchSize, after?.LastInboxId ?? 0, ct);
+            var changes = await store.ReadProfileChangesAsync(batchSize, after?.LastChangeId ?? 0, ct);
             if (inbox.Count == 0 && changes.Count == 0)
             {
-                return BatchResult.Empty;
+                return null;
+            }
+            if (after is null)
+            {
+                lease?.Begin(revision);
             }
 
-            // Until the batch completes it, a lease that is disposed (failure, conflict) empties the cache.
-            using var lease = cache?.Acquire(revision);
             var leads = new Dictionary<long, LeadWork>();
             var load = new Dictionary<long, LeadWork>();
             // A contact with a profile change is read again whether or not the cache holds it.
@@ -126,16 +146,38 @@ public sealed partial class ProcessInbox(
 
             var now = clock.GetUtcNow().UtcDateTime;
             await EvaluateAsync(ruleSet, versionId, leads.Values, now, options.Value.EffectiveParallelism, ct);
+            lease?.Stage(leads.Values, versionId, now);
             var evaluated = Stopwatch.GetElapsedTime(started);
+            return new PreparedBatch(ruleSet.Version, versionId, revision, inbox, changes, leads, now, started, read, evaluated - read,
+                inbox.Count > 0 ? inbox[^1].Id : after?.LastInboxId ?? 0, changes.Count > 0 ? changes[^1].Id : after?.LastChangeId ?? 0);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
 
+    /// <summary>
+    /// Writes a prepared batch: compare-and-swap of the revision it expects, its effects, the deletion of its inbox rows
+    /// and profile changes and its lead events, in one transaction; then dispatches the lead events. Null when another
+    /// writer came first (redo on fresh data).
+    /// </summary>
+    internal async Task<BatchResult?> CommitAsync(PreparedBatch batch, ContactStateCache.Lease? lease, CancellationToken ct)
+    {
+        var (inbox, changes, leads, now) = (batch.Inbox, batch.Changes, batch.Leads, batch.Now);
+        var writeStarted = Stopwatch.GetTimestamp();
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            var store = new ScoringStore(db.Database.GetDbConnection());
             using var turn = await gate.EnterAsync(ct);
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var tx = transaction.GetDbTransaction();
-            if (!await store.TryBumpRevisionAsync(tx, revision, ct))
+            if (!await store.TryBumpRevisionAsync(tx, batch.Revision, ct))
             {
                 return null;
             }
-            await store.WriteAsync(tx, leads.Values, versionId, now, ct);
+            await store.WriteAsync(tx, leads.Values, batch.VersionId, now, ct);
             await Segments.SegmentDirty.MarkAsync(store.Connection, tx, leads.Keys, now, ct);
             if (inbox.Count > 0 && await DeleteAsync(store, tx, store.Sql.DeleteInbox, inbox.Select(r => r.Id).ToList(), ct) != inbox.Count)
             {
@@ -156,17 +198,17 @@ public sealed partial class ProcessInbox(
             }
             await transaction.CommitAsync(ct);
             turn.Dispose();
-            // The bump above made the revision revision + 1: the cache's contacts are what the database holds at it.
-            lease?.Complete(revision + 1, leads.Values, versionId, now);
+            // The bump above made the revision batch.Revision + 1: what the batch staged in the cache is now in the database.
+            lease?.Committed(batch.Revision + 1);
             if (leadEvents is not null)
             {
                 // Also what ingestion and the contacts API recorded (Contact Created) since the last batch.
                 await leadEvents.PublishAsync(ct);
             }
 
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            var result = new BatchResult(inbox.Count, changes.Count, leads.Count, leads.Values.Sum(l => l.Hits.Count), ruleSet.Version,
-                elapsed, read, evaluated - read, elapsed - evaluated);
+            var write = Stopwatch.GetElapsedTime(writeStarted);
+            var result = new BatchResult(inbox.Count, changes.Count, leads.Count, leads.Values.Sum(l => l.Hits.Count), batch.RuleSetVersion,
+                Stopwatch.GetElapsedTime(batch.Started), batch.ReadTime, batch.EvaluateTime, write);
             LogBatch(result.Interactions, result.ProfileChanges, result.Contacts, result.LedgerRows, result.Elapsed.TotalMilliseconds);
             return result;
         }
@@ -239,3 +281,8 @@ public sealed partial class ProcessInbox(
     [LoggerMessage(Level = LogLevel.Information, Message = "Scoring batch conflicted with another writer (attempt {Attempt}); redoing it on fresh data")]
     private partial void LogConflict(int attempt);
 }
+
+/// <summary>A batch read and evaluated, waiting for its write (<see cref="ProcessInbox.CommitAsync"/>).</summary>
+internal sealed record PreparedBatch(
+    string RuleSetVersion, int VersionId, long Revision, List<InboxRow> Inbox, List<(long Id, long ContactId)> Changes,
+    Dictionary<long, LeadWork> Leads, DateTime Now, long Started, TimeSpan ReadTime, TimeSpan EvaluateTime, long LastInboxId, long LastChangeId);

@@ -35,5 +35,11 @@ public sealed class ProcessingOptions
     [Range(0, 10_000_000)]
     public int StateCacheContacts { get; set; } = 100_000;
 
+    /// <summary>
+    /// The background processor reads and evaluates the next batch while the previous one writes (SQLite; needs the state
+    /// cache). Off: one batch at a time.
+    /// </summary>
+    public bool Pipelining { get; set; } = true;
+
     public int EffectiveParallelism => Parallelism > 0 ? Parallelism : Environment.ProcessorCount;
 }

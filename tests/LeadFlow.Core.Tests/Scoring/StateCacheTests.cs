@@ -7,6 +7,8 @@ using LeadFlow.Core.Processing;
 using LeadFlow.Core.Scoring;
 using LeadFlow.Rules;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -44,6 +46,73 @@ public sealed class StateCacheTests : ScoringTest
         {
             Assert.True(uncached[table].Count > 0, table);
             Assert.Equal(uncached[table], cached[table]);
+        }
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    public async Task Pipelined_batches_write_what_batches_one_at_a_time_from_the_database_write(int seed)
+    {
+        var cache = new ContactStateCache(Options.Create(new ProcessingOptions()));
+        var batchesRun = 0;
+        await RunWorkloadAsync(seed, async batchSize => batchesRun += await PipelineDrainAsync(cache, batchSize));
+        var pipelined = await DumpAsync();
+        Assert.True(batchesRun > 13, $"{batchesRun} batches: the workload should run more than one per drain");
+
+        await DisposeAsync();
+        await InitializeAsync();
+        StateCache = null;
+        await RunWorkloadAsync(seed, batchSize => DrainAsync(batchSize));
+        var sequential = await DumpAsync();
+
+        foreach (var table in sequential.Keys)
+        {
+            Assert.True(sequential[table].Count > 0, table);
+            Assert.Equal(sequential[table], pipelined[table]);
+        }
+    }
+
+    [Fact]
+    public async Task A_conflict_in_a_pipeline_discards_the_batch_prepared_on_it_and_loses_or_double_counts_nothing()
+    {
+        var t0 = Now.AddHours(-6);
+        InteractionInput[] Round(int round) => Enumerable.Range(0, 24)
+            .Select(i => Event($"c{i % 6}@x.example", i % 4 == 0 ? "form_submit" : "page_view", t0.AddMinutes(30 * round + i), url: i % 3 == 0 ? "/pricing" : "/blog", asset: "demo-request"))
+            .ToArray();
+        var cache = new ContactStateCache(Options.Create(new ProcessingOptions()));
+        await IngestAsync(Round(0));
+        await PipelineDrainAsync(cache, batchSize: 5);
+        await IngestAsync(Round(1));
+
+        Task<int> drain;
+        using (await Gate.EnterAsync(Ct))
+        {
+            // The first batch reads the revision, takes its contacts from the cache, evaluates and waits for the write
+            // turn we hold, while the second is prepared on its results; meanwhile another scoring writer commits.
+            var lookups = cache.Lookups;
+            drain = PipelineDrainAsync(cache, batchSize: 5);
+            while (cache.Lookups == lookups && !drain.IsCompleted)
+            {
+                await Task.Delay(2, Ct);
+            }
+            await DbAsync(db => db.Database.ExecuteSqlRawAsync("UPDATE scoring_revisions SET revision = revision + 1 WHERE id = 1", Ct));
+        }
+        Assert.Equal(5, await drain);   // 24 interactions in batches of 5, each committed once
+        Assert.Equal(0, await DbAsync(db => db.Inbox.CountAsync(Ct)));
+        var withConflict = await DumpAsync();
+
+        await DisposeAsync();
+        await InitializeAsync();
+        StateCache = null;
+        await IngestAsync(Round(0));
+        await DrainAsync(batchSize: 5);
+        await IngestAsync(Round(1));
+        await DrainAsync(batchSize: 5);
+        var sequential = await DumpAsync();
+        foreach (var table in sequential.Keys)
+        {
+            Assert.Equal(sequential[table], withConflict[table]);
         }
     }
 
@@ -183,7 +252,9 @@ public sealed class StateCacheTests : ScoringTest
     /// Interactions, profile, account and sales-facts changes in random order, processed in batches of random sizes
     /// between them, with a rescore under new rules in the middle and the clock moving on.
     /// </summary>
-    private async Task RunWorkloadAsync(int seed)
+    /// <param name="seed">Chooses the workload.</param>
+    /// <param name="drain">Null: a few batches of random sizes per round, one at a time. Otherwise called with a random batch size each round to drain everything.</param>
+    private async Task RunWorkloadAsync(int seed, Func<int, Task>? drain = null)
     {
         var random = new Random(seed);
         string[] domains = ["acme.com", "soft.example", "uni.example"];
@@ -224,9 +295,16 @@ public sealed class StateCacheTests : ScoringTest
                 await SaveSalesFactsAsync(await ContactIdAsync(known[random.Next(known.Count)]),
                     new() { ["budget"] = random.Next(2) == 0 ? "approved" : "none", ["authority"] = "yes" });
             }
-            for (var batches = random.Next(1, 4); batches > 0; batches--)
+            if (drain is not null)
             {
-                await RunOnceAsync(batchSize: random.Next(3, 20));
+                await drain(random.Next(3, 20));
+            }
+            else
+            {
+                for (var batches = random.Next(1, 4); batches > 0; batches--)
+                {
+                    await RunOnceAsync(batchSize: random.Next(3, 20));
+                }
             }
             if (round == 5)
             {
@@ -235,7 +313,14 @@ public sealed class StateCacheTests : ScoringTest
             }
             Database.Clock.Advance(TimeSpan.FromMinutes(random.Next(10, 600)));
         }
-        await DrainAsync(batchSize: 7);
+        if (drain is not null)
+        {
+            await drain(7);
+        }
+        else
+        {
+            await DrainAsync(batchSize: 7);
+        }
     }
 
     /// <summary>Every row of the tables the processor writes, all columns, as text.</summary>
@@ -269,6 +354,25 @@ public sealed class StateCacheTests : ScoringTest
             dump[table] = rows;
         }
         return dump;
+    }
+
+    /// <summary>Drains through <see cref="ProcessPipeline"/> (the server's loop) with <paramref name="cache"/>; returns the batches committed.</summary>
+    private async Task<int> PipelineDrainAsync(ContactStateCache cache, int batchSize)
+    {
+        var services = new ServiceCollection()
+            .AddScoped(_ => Database.NewContext())
+            .AddSingleton(Gate)
+            .AddSingleton(Rules.Host)
+            .AddSingleton(Versions)
+            .AddSingleton<TimeProvider>(Database.Clock)
+            .AddSingleton(Options.Create(new ProcessingOptions { BatchSize = batchSize, Parallelism = 2 }))
+            .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
+            .AddScoped<ProcessInbox>();
+        await using var provider = services.BuildServiceProvider();
+        var batches = 0;
+        await new ProcessPipeline(provider.GetRequiredService<IServiceScopeFactory>(), cache, NullLogger<ProcessPipeline>.Instance)
+            .DrainAsync(_ => batches++, Ct);
+        return batches;
     }
 
     private async Task RescoreAsync()
