@@ -177,6 +177,7 @@ internal static class ScoringBenchmark
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         var status = scoredServer.Services.GetRequiredService<ProcessorStatus>().Current;
+        Report.Progress($"run {run}: processor state cache {scoredServer.Services.GetRequiredService<ContactStateCache>().Count} contacts; peak RSS of the benchmark process {process.PeakWorkingSet64 / 1e6:F0} MB");
         if (status.ProcessedInteractions != options.Events || sentScored.Accepted != options.Events)
         {
             throw new InvalidOperationException($"Accepted {sentScored.Accepted}, processed {status.ProcessedInteractions}; expected {options.Events} ({status.Error?.Message}).");
