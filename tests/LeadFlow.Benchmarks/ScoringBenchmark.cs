@@ -82,8 +82,8 @@ internal static class ScoringBenchmark
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
-        // As the server's processor runs (Processing:Pipelining, default on): batch k+1 read and evaluated while batch k
-        // writes; Processing__Pipelining=false runs one batch at a time (RunOnceAsync, as the CLI and the tests do).
+        // As the server's processor runs: one batch at a time (RunOnceAsync, as the CLI and the tests do), or with
+        // Processing__Pipelining=true the pipelined loop (ProcessPipeline: batch k+1 read and evaluated while batch k writes).
         var processing = server.Services.GetRequiredService<IOptions<ProcessingOptions>>().Value;
         Report.Progress($"run {run}: {(processing.Pipelining ? "pipelined" : "one batch at a time")}, state cache {processing.StateCacheContacts} contacts");
         if (processing.Pipelining)
@@ -111,6 +111,7 @@ internal static class ScoringBenchmark
         // What the processor's state cache holds at the end, and its managed size (heap after a full GC, with and without it).
         var cache = server.Services.GetRequiredService<ContactStateCache>();
         var cached = cache.Count;
+        Report.Progress($"run {run}: state cache lookups: {cache.Lookups.Hits} hits, {cache.Lookups.Misses} misses");
         var heapWith = GC.GetTotalMemory(forceFullCollection: true);
         cache.Clear();
         var heapWithout = GC.GetTotalMemory(forceFullCollection: true);
@@ -177,7 +178,8 @@ internal static class ScoringBenchmark
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         var status = scoredServer.Services.GetRequiredService<ProcessorStatus>().Current;
-        Report.Progress($"run {run}: processor state cache {scoredServer.Services.GetRequiredService<ContactStateCache>().Count} contacts; peak RSS of the benchmark process {process.PeakWorkingSet64 / 1e6:F0} MB");
+        var scoredCache = scoredServer.Services.GetRequiredService<ContactStateCache>();
+        Report.Progress($"run {run}: processor state cache {scoredCache.Count} contacts, {scoredCache.Lookups.Hits} hits, {scoredCache.Lookups.Misses} misses; peak RSS of the benchmark process {process.PeakWorkingSet64 / 1e6:F0} MB");
         if (status.ProcessedInteractions != options.Events || sentScored.Accepted != options.Events)
         {
             throw new InvalidOperationException($"Accepted {sentScored.Accepted}, processed {status.ProcessedInteractions}; expected {options.Events} ({status.Error?.Message}).");

@@ -6,7 +6,7 @@ namespace LeadFlow.Core.Processing;
 
 /// <summary>
 /// Drains the inbox with batch k+1 read and evaluated while batch k writes, commits and dispatches its lead events: the
-/// background processor's loop. On SQLite only; elsewhere (PostgreSQL: inbox ids may commit out of order, so reading
+/// background processor's loop when <see cref="ProcessingOptions.Pipelining"/> is on. On SQLite only; elsewhere (PostgreSQL: inbox ids may commit out of order, so reading
 /// "after batch k's largest id" could skip a row) each batch is prepared after the previous one committed.
 /// </summary>
 /// <remarks>

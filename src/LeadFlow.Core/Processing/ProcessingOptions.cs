@@ -37,9 +37,10 @@ public sealed class ProcessingOptions
 
     /// <summary>
     /// The background processor reads and evaluates the next batch while the previous one writes (SQLite; needs the state
-    /// cache). Off: one batch at a time.
+    /// cache). Off by default: on a shared machine it gained no throughput and cost ~10% more CPU per interaction
+    /// (docs/benchmarks.md, branch <c>hot</c>); to be decided on an idle machine.
     /// </summary>
-    public bool Pipelining { get; set; } = true;
+    public bool Pipelining { get; set; }
 
     public int EffectiveParallelism => Parallelism > 0 ? Parallelism : Environment.ProcessorCount;
 }
