@@ -30,7 +30,8 @@ public sealed class ProcessingOptions
 
     /// <summary>
     /// Contacts whose parsed scoring state the processor keeps between batches (<see cref="ContactStateCache"/>), so that a
-    /// contact seen recently is not read and parsed again. About 2.4 KB of managed memory each with the shipped rules (measured by the process benchmark); 0 turns the cache off.
+    /// contact seen recently is not read and parsed again. 2.4–4 KB of managed memory each with the shipped rules, and the
+    /// process grows more than that (docs/benchmarks.md, branch <c>hot</c>); 0 turns the cache off.
     /// </summary>
     [Range(0, 10_000_000)]
     public int StateCacheContacts { get; set; } = 100_000;
