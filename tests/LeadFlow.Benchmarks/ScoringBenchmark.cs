@@ -4,6 +4,7 @@ using LeadFlow.Core.Scoring;
 using LeadFlow.Rules;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace LeadFlow.Benchmarks;
 
@@ -81,8 +82,17 @@ internal static class ScoringBenchmark
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
-        await using (var scope = server.Services.CreateAsyncScope())
+        // As the server's processor runs: one batch at a time (RunOnceAsync, as the CLI and the tests do), or with
+        // Processing__Pipelining=true the pipelined loop (ProcessPipeline: batch k+1 read and evaluated while batch k writes).
+        var processing = server.Services.GetRequiredService<IOptions<ProcessingOptions>>().Value;
+        Report.Progress($"run {run}: {(processing.Pipelining ? "pipelined" : "one batch at a time")}, state cache {processing.StateCacheContacts} contacts");
+        if (processing.Pipelining)
         {
+            await ActivatorUtilities.CreateInstance<ProcessPipeline>(server.Services).DrainAsync(batches.Add, ct);
+        }
+        else
+        {
+            await using var scope = server.Services.CreateAsyncScope();
             var processor = scope.ServiceProvider.GetRequiredService<ProcessInbox>();
             while (true)
             {
@@ -97,6 +107,17 @@ internal static class ScoringBenchmark
         var wall = Stopwatch.GetElapsedTime(started);
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+
+        // What the processor's state cache holds at the end, and its managed size (heap after a full GC, with and without it).
+        var cache = server.Services.GetRequiredService<ContactStateCache>();
+        var cached = cache.Count;
+        Report.Progress($"run {run}: state cache lookups: {cache.Lookups.Hits} hits, {cache.Lookups.Misses} misses");
+        var heapWith = GC.GetTotalMemory(forceFullCollection: true);
+        cache.Clear();
+        var heapWithout = GC.GetTotalMemory(forceFullCollection: true);
+        process.Refresh();
+        Report.Progress($"run {run}: state cache {cached} contacts, {(heapWith - heapWithout) / 1e6:F1} MB managed ({(cached == 0 ? 0 : (heapWith - heapWithout) / cached)} B per contact); "
+            + $"heap {heapWith / 1e6:F0} MB with it, {heapWithout / 1e6:F0} MB without; peak RSS {process.PeakWorkingSet64 / 1e6:F0} MB");
 
         var left = ScoringData.Count(server.DatabasePath, "SELECT count(*) FROM inbox");
         var ledger = ScoringData.Count(server.DatabasePath, "SELECT count(*) FROM score_ledger");
@@ -157,6 +178,8 @@ internal static class ScoringBenchmark
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         var status = scoredServer.Services.GetRequiredService<ProcessorStatus>().Current;
+        var scoredCache = scoredServer.Services.GetRequiredService<ContactStateCache>();
+        Report.Progress($"run {run}: processor state cache {scoredCache.Count} contacts, {scoredCache.Lookups.Hits} hits, {scoredCache.Lookups.Misses} misses; peak RSS of the benchmark process {process.PeakWorkingSet64 / 1e6:F0} MB");
         if (status.ProcessedInteractions != options.Events || sentScored.Accepted != options.Events)
         {
             throw new InvalidOperationException($"Accepted {sentScored.Accepted}, processed {status.ProcessedInteractions}; expected {options.Events} ({status.Error?.Message}).");

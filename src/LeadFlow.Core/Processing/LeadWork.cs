@@ -61,6 +61,18 @@ internal sealed class ModelState
         LedgerAfter = ledgerAfter;
     }
 
+    private ModelState(ModelState evaluated)
+    {
+        _state = evaluated._state;
+        _loaded = evaluated._loaded;
+        LedgerAfter = evaluated.LedgerAfter;
+        Stored = true;
+        StoredScore = evaluated.Changed || !evaluated.Stored ? evaluated.Score : evaluated.StoredScore;
+    }
+
+    /// <summary>This state as stored once its batch committed (the same parsed state): where the next batch starts (<see cref="ContactStateCache"/>).</summary>
+    public ModelState Committed() => new(this);
+
     public ScoreState State
     {
         get
@@ -119,6 +131,9 @@ internal sealed class LeadWork(long contactId)
 
     /// <summary>The stored recent activity, parsed on first use.</summary>
     public void LoadRecent(string json) => (_recent, _recentLoaded) = (null, json);
+
+    /// <summary>Recent activity already parsed (kept by <see cref="ContactStateCache"/>).</summary>
+    public void LoadRecent(RecentActivity recent) => (_recent, _recentLoaded) = (recent, null);
 
     public IReadOnlyDictionary<string, string> Sales { get; set; } = ScoringJson.NoStrings;
 

@@ -32,9 +32,9 @@ public sealed record BatchResult(int Interactions, int ProfileChanges, int Conta
 /// </remarks>
 public sealed partial class ProcessInbox(
     LeadFlowDbContext db, WriteGate gate, RuleSetHost rules, RuleSetVersions versions, TimeProvider clock,
-    IOptions<ProcessingOptions> options, ILogger<ProcessInbox> log, ILeadEventSink? leadEvents = null)
+    IOptions<ProcessingOptions> options, ILogger<ProcessInbox> log, ILeadEventSink? leadEvents = null, ContactStateCache? cache = null)
 {
-    private const int MaxConflicts = 10;
+    internal const int MaxConflicts = 10;
 
     /// <summary>Processes one batch; <see cref="BatchResult.Empty"/> when there was nothing to do.</summary>
     /// <exception cref="InvalidOperationException">No valid rule set has been loaded yet.</exception>
@@ -73,6 +73,24 @@ public sealed partial class ProcessInbox(
 
     private async Task<BatchResult?> TryRunAsync(CancellationToken ct)
     {
+        // Until a staged batch commits, a lease that is disposed (failure, conflict) empties the cache.
+        using var lease = cache?.Acquire();
+        var batch = await PrepareAsync(lease, null, ct);
+        return batch is null ? BatchResult.Empty : await CommitAsync(batch, lease, ct);
+    }
+
+    /// <summary>True where batches may be read and evaluated while the previous one writes (<see cref="ProcessPipeline"/>).</summary>
+    internal bool CanPipeline => db.Database.IsSqlite();
+
+    /// <summary>
+    /// Reads and evaluates the next batch. Fresh (<paramref name="after"/> null): from the first inbox row and profile
+    /// change, at the revision read now. After a batch still being written (pipelining, SQLite only): from the rows after
+    /// that batch's, expecting the revision its commit produces, and starting from its in-memory results for the
+    /// contacts in both (through the cache's <paramref name="lease"/>, where that batch staged them). Null when there
+    /// is nothing to do.
+    /// </summary>
+    internal async Task<PreparedBatch?> PrepareAsync(ContactStateCache.Lease? lease, PreparedBatch? after, CancellationToken ct)
+    {
         var ruleSet = rules.Current;
         var started = Stopwatch.GetTimestamp();
         var batchSize = options.Value.BatchSize;
@@ -82,38 +100,84 @@ public sealed partial class ProcessInbox(
             var store = new ScoringStore(db.Database.GetDbConnection());
             var versionId = await versions.IdOfAsync(store, ruleSet.Version, ct);
             // The revision is read first: whatever is read after it is at least as new as it.
-            var revision = await store.ReadRevisionAsync(null, ct);
-            var inbox = await store.ReadInboxAsync(batchSize, ct);
-            var changes = await store.ReadProfileChangesAsync(batchSize, ct);
+            var revision = after is null ? await store.ReadRevisionAsync(null, ct) : after.Revision + 1;
+            var inbox = await store.ReadInboxAsync(batchSize, after?.LastInboxId ?? 0, ct);
+            var changes = await store.ReadProfileChangesAsync(batchSize, after?.LastChangeId ?? 0, ct);
             if (inbox.Count == 0 && changes.Count == 0)
             {
-                return BatchResult.Empty;
+                return null;
+            }
+            if (after is null)
+            {
+                lease?.Begin(revision);
             }
 
             var leads = new Dictionary<long, LeadWork>();
+            var load = new Dictionary<long, LeadWork>();
+            // A contact with a profile change is read again whether or not the cache holds it.
+            var changed = changes.Count == 0 ? null : changes.Select(c => c.ContactId).ToHashSet();
+            LeadWork Lead(long contactId)
+            {
+                if (!leads.TryGetValue(contactId, out var lead))
+                {
+                    lead = lease?.Take(contactId);
+                    if (lead is null || changed?.Contains(contactId) == true)
+                    {
+                        lead = new LeadWork(contactId);
+                        load[contactId] = lead;
+                    }
+                    leads[contactId] = lead;
+                }
+                return lead;
+            }
             foreach (var row in inbox)
             {
-                Lead(leads, row.ContactId).Interactions.Add(row.Interaction);
+                Lead(row.ContactId).Interactions.Add(row.Interaction);
             }
             foreach (var (_, contactId) in changes)
             {
-                Lead(leads, contactId).ProfileChanged = true;
+                Lead(contactId).ProfileChanged = true;
             }
-            await store.LoadAsync(null, leads, ct);
+            if (load.Count > 0)
+            {
+                await store.LoadAsync(null, load, ct);
+            }
             var read = Stopwatch.GetElapsedTime(started);
 
             var now = clock.GetUtcNow().UtcDateTime;
             await EvaluateAsync(ruleSet, versionId, leads.Values, now, options.Value.EffectiveParallelism, ct);
+            lease?.Stage(leads.Values, versionId, now);
             var evaluated = Stopwatch.GetElapsedTime(started);
+            return new PreparedBatch(ruleSet.Version, versionId, revision, inbox, changes, leads, now, started, read, evaluated - read,
+                inbox.Count > 0 ? inbox[^1].Id : after?.LastInboxId ?? 0, changes.Count > 0 ? changes[^1].Id : after?.LastChangeId ?? 0);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
 
+    /// <summary>
+    /// Writes a prepared batch: compare-and-swap of the revision it expects, its effects, the deletion of its inbox rows
+    /// and profile changes and its lead events, in one transaction; then dispatches the lead events. Null when another
+    /// writer came first (redo on fresh data).
+    /// </summary>
+    internal async Task<BatchResult?> CommitAsync(PreparedBatch batch, ContactStateCache.Lease? lease, CancellationToken ct)
+    {
+        var (inbox, changes, leads, now) = (batch.Inbox, batch.Changes, batch.Leads, batch.Now);
+        var writeStarted = Stopwatch.GetTimestamp();
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            var store = new ScoringStore(db.Database.GetDbConnection());
             using var turn = await gate.EnterAsync(ct);
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var tx = transaction.GetDbTransaction();
-            if (!await store.TryBumpRevisionAsync(tx, revision, ct))
+            if (!await store.TryBumpRevisionAsync(tx, batch.Revision, ct))
             {
                 return null;
             }
-            await store.WriteAsync(tx, leads.Values, versionId, now, ct);
+            await store.WriteAsync(tx, leads.Values, batch.VersionId, now, ct);
             await Segments.SegmentDirty.MarkAsync(store.Connection, tx, leads.Keys, now, ct);
             if (inbox.Count > 0 && await DeleteAsync(store, tx, store.Sql.DeleteInbox, inbox.Select(r => r.Id).ToList(), ct) != inbox.Count)
             {
@@ -134,15 +198,17 @@ public sealed partial class ProcessInbox(
             }
             await transaction.CommitAsync(ct);
             turn.Dispose();
+            // The bump above made the revision batch.Revision + 1: what the batch staged in the cache is now in the database.
+            lease?.Committed(batch.Revision + 1);
             if (leadEvents is not null)
             {
                 // Also what ingestion and the contacts API recorded (Contact Created) since the last batch.
                 await leadEvents.PublishAsync(ct);
             }
 
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            var result = new BatchResult(inbox.Count, changes.Count, leads.Count, leads.Values.Sum(l => l.Hits.Count), ruleSet.Version,
-                elapsed, read, evaluated - read, elapsed - evaluated);
+            var write = Stopwatch.GetElapsedTime(writeStarted);
+            var result = new BatchResult(inbox.Count, changes.Count, leads.Count, leads.Values.Sum(l => l.Hits.Count), batch.RuleSetVersion,
+                Stopwatch.GetElapsedTime(batch.Started), batch.ReadTime, batch.EvaluateTime, write);
             LogBatch(result.Interactions, result.ProfileChanges, result.Contacts, result.LedgerRows, result.Elapsed.TotalMilliseconds);
             return result;
         }
@@ -209,19 +275,14 @@ public sealed partial class ProcessInbox(
             ? await store.ExecuteAsync(tx, sql, ct, ids.Max())
             : await store.ExecuteAsync(tx, sql, ct, ScoringStore.IdsJson(ids));
 
-    private static LeadWork Lead(Dictionary<long, LeadWork> leads, long contactId)
-    {
-        if (!leads.TryGetValue(contactId, out var lead))
-        {
-            lead = new LeadWork(contactId);
-            leads[contactId] = lead;
-        }
-        return lead;
-    }
-
     [LoggerMessage(Level = LogLevel.Debug, Message = "Processed {Interactions} interactions and {ProfileChanges} profile changes of {Contacts} contacts ({LedgerRows} ledger rows) in {ElapsedMs} ms")]
     private partial void LogBatch(int interactions, int profileChanges, int contacts, int ledgerRows, double elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scoring batch conflicted with another writer (attempt {Attempt}); redoing it on fresh data")]
     private partial void LogConflict(int attempt);
 }
+
+/// <summary>A batch read and evaluated, waiting for its write (<see cref="ProcessInbox.CommitAsync"/>).</summary>
+internal sealed record PreparedBatch(
+    string RuleSetVersion, int VersionId, long Revision, List<InboxRow> Inbox, List<(long Id, long ContactId)> Changes,
+    Dictionary<long, LeadWork> Leads, DateTime Now, long Started, TimeSpan ReadTime, TimeSpan EvaluateTime, long LastInboxId, long LastChangeId);

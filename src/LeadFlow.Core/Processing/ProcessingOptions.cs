@@ -28,5 +28,20 @@ public sealed class ProcessingOptions
     [Range(0, 256)]
     public int Parallelism { get; set; }
 
+    /// <summary>
+    /// Contacts whose parsed scoring state the processor keeps between batches (<see cref="ContactStateCache"/>), so that a
+    /// contact seen recently is not read and parsed again. 2.4–4 KB of managed memory each with the shipped rules, and the
+    /// process grows more than that (docs/benchmarks.md, branch <c>hot</c>); 0 turns the cache off.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int StateCacheContacts { get; set; } = 100_000;
+
+    /// <summary>
+    /// The background processor reads and evaluates the next batch while the previous one writes (SQLite; needs the state
+    /// cache). Off by default: on a shared machine it gained no throughput and cost ~10% more CPU per interaction
+    /// (docs/benchmarks.md, branch <c>hot</c>); to be decided on an idle machine.
+    /// </summary>
+    public bool Pipelining { get; set; }
+
     public int EffectiveParallelism => Parallelism > 0 ? Parallelism : Environment.ProcessorCount;
 }

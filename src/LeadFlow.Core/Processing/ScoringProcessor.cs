@@ -20,7 +20,7 @@ namespace LeadFlow.Core.Processing;
 /// </remarks>
 internal sealed partial class ScoringProcessor(
     IServiceScopeFactory scopes, RuleSetHost rules, ProcessorStatus status, TimeProvider clock,
-    IOptions<ProcessingOptions> options, ILogger<ScoringProcessor> log) : BackgroundService
+    IOptions<ProcessingOptions> options, ILogger<ScoringProcessor> log, ContactStateCache cache, ILoggerFactory loggers) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
 
@@ -59,24 +59,30 @@ internal sealed partial class ScoringProcessor(
             }
             try
             {
-                await using var scope = scopes.CreateAsyncScope();
-                var result = await scope.ServiceProvider.GetRequiredService<ProcessInbox>().RunOnceAsync(ct);
-                if (failures > 0)
+                bool empty;
+                if (options.Value.Pipelining)
                 {
-                    LogRecovered(failures);
-                    failures = 0;
+                    // Until the inbox is empty, batch k+1 read and evaluated while batch k writes (SQLite).
+                    var batches = 0;
+                    await new ProcessPipeline(scopes, cache, loggers.CreateLogger<ProcessPipeline>()).DrainAsync(result =>
+                    {
+                        batches++;
+                        Processed(result, ref failures);
+                    }, ct);
+                    empty = batches == 0;
+                    if (empty)
+                    {
+                        Processed(BatchResult.Empty, ref failures);
+                    }
                 }
-                var now = clock.GetUtcNow().UtcDateTime;
-                status.Set(s => s with
+                else
                 {
-                    State = result.IsEmpty ? "idle" : "processing",
-                    LastBatchAt = result.IsEmpty ? s.LastBatchAt : now,
-                    Error = null,
-                    RetryAt = null,
-                    ProcessedInteractions = s.ProcessedInteractions + result.Interactions,
-                    RuleSetVersion = result.RuleSetVersion ?? s.RuleSetVersion,
-                });
-                if (result.IsEmpty)
+                    await using var scope = scopes.CreateAsyncScope();
+                    var result = await scope.ServiceProvider.GetRequiredService<ProcessInbox>().RunOnceAsync(ct);
+                    empty = result.IsEmpty;
+                    Processed(result, ref failures);
+                }
+                if (empty)
                 {
                     await WaitAsync(options.Value.IdleDelay, ct);
                 }
@@ -99,6 +105,25 @@ internal sealed partial class ScoringProcessor(
                 await WaitAsync(delay, ct);
             }
         }
+    }
+
+    private void Processed(BatchResult result, ref int failures)
+    {
+        if (failures > 0)
+        {
+            LogRecovered(failures);
+            failures = 0;
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        status.Set(s => s with
+        {
+            State = result.IsEmpty ? "idle" : "processing",
+            LastBatchAt = result.IsEmpty ? s.LastBatchAt : now,
+            Error = null,
+            RetryAt = null,
+            ProcessedInteractions = s.ProcessedInteractions + result.Interactions,
+            RuleSetVersion = result.RuleSetVersion ?? s.RuleSetVersion,
+        });
     }
 
     /// <summary>Waits for the delay, or less when a new rule set arrives.</summary>

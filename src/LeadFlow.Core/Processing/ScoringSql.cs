@@ -13,11 +13,11 @@ internal sealed class ScoringSql
 {
     public required bool IsSqlite { get; init; }
 
-    /// <summary>The next <c>@p0</c> inbox rows in id order with their interactions.</summary>
+    /// <summary>The next <c>@p0</c> inbox rows with ids above <c>@p1</c>, in id order, with their interactions.</summary>
     public required string ReadInbox { get; init; }
 
-    /// <summary>The next <c>@p0</c> profile changes in id order.</summary>
-    public string ReadProfileChanges => "SELECT id, contact_id FROM profile_changes ORDER BY id LIMIT @p0";
+    /// <summary>The next <c>@p0</c> profile changes with ids above <c>@p1</c>, in id order.</summary>
+    public string ReadProfileChanges => "SELECT id, contact_id FROM profile_changes WHERE id > @p1 ORDER BY id LIMIT @p0";
 
     /// <summary>Contacts in the JSON array <c>@p0</c> with their primary account's facts.</summary>
     public required string ReadContacts { get; init; }
@@ -82,7 +82,7 @@ internal sealed class ScoringSql
         IsSqlite = true,
         ReadInbox = """
             SELECT b.id, b.interaction_id, b.contact_id, i.type, i.channel, i.campaign, i.asset, i.url, i.occurred_at, i.properties
-            FROM inbox b JOIN interactions i ON i.id = b.interaction_id ORDER BY b.id LIMIT @p0
+            FROM inbox b JOIN interactions i ON i.id = b.interaction_id WHERE b.id > @p1 ORDER BY b.id LIMIT @p0
             """,
         ReadContacts = string.Format(CultureInfo.InvariantCulture, ContactColumns, "a.technologies") + " WHERE c.id IN (SELECT value FROM json_each(@p0))",
         ReadContactRange = string.Format(CultureInfo.InvariantCulture, ContactColumns, "a.technologies") + " WHERE c.id > @p0 AND c.id <= @p1 ORDER BY c.id",
@@ -125,7 +125,7 @@ internal sealed class ScoringSql
         IsSqlite = false,
         ReadInbox = """
             SELECT b.id, b.interaction_id, b.contact_id, i.type, i.channel, i.campaign, i.asset, i.url, i.occurred_at, i.properties
-            FROM inbox b JOIN interactions i ON i.id = b.interaction_id ORDER BY b.id LIMIT @p0
+            FROM inbox b JOIN interactions i ON i.id = b.interaction_id WHERE b.id > @p1 ORDER BY b.id LIMIT @p0
             """,
         ReadContacts = string.Format(CultureInfo.InvariantCulture, ContactColumns, "array_to_json(a.technologies)::text")
             + " WHERE c.id IN (SELECT value::bigint FROM json_array_elements_text(@p0::json))",

@@ -48,10 +48,11 @@ internal sealed class ScoringStore(DbConnection connection)
         return Convert.ToInt32(await select.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
     }
 
-    public async Task<List<InboxRow>> ReadInboxAsync(int limit, CancellationToken ct)
+    /// <summary>The next inbox rows after <paramref name="after"/> (0: from the start).</summary>
+    public async Task<List<InboxRow>> ReadInboxAsync(int limit, long after, CancellationToken ct)
     {
         var rows = new List<InboxRow>(Math.Min(limit, 100_000));
-        await using var command = Command(null, Sql.ReadInbox, limit);
+        await using var command = Command(null, Sql.ReadInbox, limit, after);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
@@ -60,10 +61,10 @@ internal sealed class ScoringStore(DbConnection connection)
         return rows;
     }
 
-    public async Task<List<(long Id, long ContactId)>> ReadProfileChangesAsync(int limit, CancellationToken ct)
+    public async Task<List<(long Id, long ContactId)>> ReadProfileChangesAsync(int limit, long after, CancellationToken ct)
     {
         var rows = new List<(long, long)>();
-        await using var command = Command(null, Sql.ReadProfileChanges, limit);
+        await using var command = Command(null, Sql.ReadProfileChanges, limit, after);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {

@@ -24,6 +24,7 @@ public static class ScoringRegistration
         services.AddSingleton<RescoreRunner>();
         services.AddHostedService(provider => provider.GetRequiredService<RescoreRunner>());
         services.AddHostedService<ScoringProcessor>();
+        services.AddSingleton<ContactStateCache>();
         services.AddScoped<ProcessInbox>();
         services.AddScoped<RescoreContacts>();
         services.AddScoped<ExplainScore>();

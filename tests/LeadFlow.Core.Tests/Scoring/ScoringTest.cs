@@ -73,9 +73,12 @@ public abstract class ScoringTest : IAsyncLifetime
         return await Processor(db, batchSize).DrainAsync(Ct);
     }
 
-    private ProcessInbox Processor(LeadFlowDbContext db, int batchSize) =>
+    /// <summary>The processor's state cache, kept between batches as the server keeps it; null runs every batch from the database.</summary>
+    protected ContactStateCache? StateCache { get; set; } = new(Options.Create(new ProcessingOptions()));
+
+    private protected ProcessInbox Processor(LeadFlowDbContext db, int batchSize) =>
         new(db, Gate, Rules.Host, Versions, Database.Clock, Options.Create(new ProcessingOptions { BatchSize = batchSize, Parallelism = 2 }),
-            NullLogger<ProcessInbox>.Instance);
+            NullLogger<ProcessInbox>.Instance, cache: StateCache);
 
     protected async Task<long> UpsertContactAsync(ContactChanges changes, long? id = null)
     {
