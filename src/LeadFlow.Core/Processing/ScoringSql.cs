@@ -46,6 +46,32 @@ internal sealed class ScoringSql
     public required string UpsertGrades { get; init; }
     public required string UpsertQualifications { get; init; }
 
+    /// <summary>SQLite: one score state row (<c>@p0</c> contact, <c>@p1</c> model, <c>@p2</c> state, <c>@p3</c> score, <c>@p4</c> as of, <c>@p5</c> ledger after, <c>@p6</c> version).</summary>
+    public string UpsertScoreRow => """
+        INSERT INTO contact_scores (contact_id, model, state, score, as_of, ledger_after, rule_set_version_id) VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6)
+        ON CONFLICT (contact_id, model) DO UPDATE SET state = excluded.state, score = excluded.score, as_of = excluded.as_of,
+            ledger_after = excluded.ledger_after, rule_set_version_id = excluded.rule_set_version_id
+        """;
+
+    /// <summary>SQLite: one grade row (<c>@p0</c> contact, <c>@p1</c> grade, <c>@p2</c> fit points, <c>@p3</c> contributions, <c>@p4</c> version, <c>@p5</c> graded at).</summary>
+    public string UpsertGradeRow => """
+        INSERT INTO contact_grades (contact_id, grade, fit_points, contributions, rule_set_version_id, graded_at) VALUES (@p0, @p1, @p2, @p3, @p4, @p5)
+        ON CONFLICT (contact_id) DO UPDATE SET grade = excluded.grade, fit_points = excluded.fit_points,
+            contributions = excluded.contributions, rule_set_version_id = excluded.rule_set_version_id, graded_at = excluded.graded_at
+        """;
+
+    /// <summary>
+    /// SQLite: one qualification row (<c>@p0</c> contact, <c>@p1</c> status, <c>@p2</c> rule, <c>@p3</c> file, <c>@p4</c>
+    /// reasons, <c>@p5</c> version, <c>@p6</c> decided at, <c>@p7</c> status since, <c>@p8</c> recent activity).
+    /// </summary>
+    public string UpsertQualificationRow => """
+        INSERT INTO contact_qualifications (contact_id, status, rule, file, reasons, rule_set_version_id, decided_at, status_since, recent)
+        VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8)
+        ON CONFLICT (contact_id) DO UPDATE SET status = excluded.status, rule = excluded.rule, file = excluded.file,
+            reasons = excluded.reasons, rule_set_version_id = excluded.rule_set_version_id, decided_at = excluded.decided_at,
+            status_since = excluded.status_since, recent = excluded.recent
+        """;
+
     /// <summary>Deletes the processed inbox rows; <c>@p0</c> is the largest id (SQLite) or the JSON array of ids (PostgreSQL).</summary>
     public required string DeleteInbox { get; init; }
 
