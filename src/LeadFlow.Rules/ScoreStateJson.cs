@@ -100,6 +100,18 @@ public sealed partial class ScoreState
     /// <exception cref="JsonException">The text is not a stored state.</exception>
     public static ScoreState FromJson(ReadOnlySpan<byte> utf8)
     {
+        try
+        {
+            return Read(utf8);
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException)
+        {
+            throw new JsonException("A stored score state has a value of the wrong kind: " + ex.Message, ex);
+        }
+    }
+
+    private static ScoreState Read(ReadOnlySpan<byte> utf8)
+    {
         var state = new ScoreState();
         var reader = new Utf8JsonReader(utf8);
         Expect(ref reader, JsonTokenType.StartObject);

@@ -36,6 +36,10 @@ public sealed class RecentActivity
             var length = Encoding.UTF8.GetBytes(json, rented);
             return new(Read(rented.AsSpan(0, length)));
         }
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException)
+        {
+            throw new JsonException("Stored recent activity has a value of the wrong kind: " + ex.Message, ex);
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(rented);
