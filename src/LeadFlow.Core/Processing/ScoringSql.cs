@@ -42,9 +42,12 @@ internal sealed class ScoringSql
         """;
 
     public required string InsertLedger { get; init; }
-    public required string UpsertScores { get; init; }
-    public required string UpsertGrades { get; init; }
-    public required string UpsertQualifications { get; init; }
+
+    // PostgreSQL: score states, grades and qualifications from one JSON parameter per 2,000 rows. SQLite writes them
+    // one row at a time with the *Row statements below (see ScoringStore.WriteAsync).
+    public string UpsertScores { get; private init; } = "";
+    public string UpsertGrades { get; private init; } = "";
+    public string UpsertQualifications { get; private init; } = "";
 
     /// <summary>SQLite: one score state row (<c>@p0</c> contact, <c>@p1</c> model, <c>@p2</c> state, <c>@p3</c> score, <c>@p4</c> as of, <c>@p5</c> ledger after, <c>@p6</c> version).</summary>
     public string UpsertScoreRow => """
@@ -119,26 +122,6 @@ internal sealed class ScoringSql
         InsertLedger = """
             INSERT INTO score_ledger (contact_id, model, rule, rule_set_version_id, interaction_id, points, occurred_at, recorded_at)
             SELECT value ->> 'c', value ->> 'm', value ->> 'r', @p1, value ->> 'i', value ->> 'p', value ->> 'o', @p2 FROM json_each(@p0)
-            """,
-        UpsertScores = """
-            INSERT INTO contact_scores (contact_id, model, state, score, as_of, ledger_after, rule_set_version_id)
-            SELECT value ->> 'c', value ->> 'm', value -> 's', value ->> 'sc', @p2, value ->> 'l', @p1 FROM json_each(@p0) WHERE true
-            ON CONFLICT (contact_id, model) DO UPDATE SET state = excluded.state, score = excluded.score, as_of = excluded.as_of,
-                ledger_after = excluded.ledger_after, rule_set_version_id = excluded.rule_set_version_id
-            """,
-        UpsertGrades = """
-            INSERT INTO contact_grades (contact_id, grade, fit_points, contributions, rule_set_version_id, graded_at)
-            SELECT value ->> 'c', value ->> 'g', value ->> 'f', value -> 'j', @p1, @p2 FROM json_each(@p0) WHERE true
-            ON CONFLICT (contact_id) DO UPDATE SET grade = excluded.grade, fit_points = excluded.fit_points,
-                contributions = excluded.contributions, rule_set_version_id = excluded.rule_set_version_id, graded_at = excluded.graded_at
-            """,
-        UpsertQualifications = """
-            INSERT INTO contact_qualifications (contact_id, status, rule, file, reasons, rule_set_version_id, decided_at, status_since, recent)
-            SELECT value ->> 'c', value ->> 's', value ->> 'r', value ->> 'f', value -> 'x', @p1, @p2, value ->> 'ss', value -> 'rc'
-            FROM json_each(@p0) WHERE true
-            ON CONFLICT (contact_id) DO UPDATE SET status = excluded.status, rule = excluded.rule, file = excluded.file,
-                reasons = excluded.reasons, rule_set_version_id = excluded.rule_set_version_id, decided_at = excluded.decided_at,
-                status_since = excluded.status_since, recent = excluded.recent
             """,
         // SQLite has one writer and AUTOINCREMENT ids, so every inbox row up to the batch's largest id was read.
         DeleteInbox = "DELETE FROM inbox WHERE id <= @p0",
