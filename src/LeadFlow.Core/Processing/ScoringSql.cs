@@ -7,7 +7,9 @@ namespace LeadFlow.Core.Processing;
 /// <summary>
 /// The processor's and the rescore's set-based statements, per provider. As on the ingestion path, a set of rows
 /// travels as one JSON parameter expanded in SQL (<c>json_each</c> / <c>json_to_recordset</c>): a few statements per
-/// batch whatever its size, no per-row round trips, no statements with thousands of parameters.
+/// batch whatever its size, no per-row round trips, no statements with thousands of parameters. The exception is
+/// SQLite's writes of results (ledger, states, grades, qualifications): in process, a prepared statement stepped per
+/// row costs less than building, parsing and re-rendering a multi-MB JSON text (see <c>ScoringStore.WriteAsync</c>).
 /// </summary>
 internal sealed class ScoringSql
 {
@@ -41,13 +43,21 @@ internal sealed class ScoringSql
         ORDER BY i.contact_id, i.id
         """;
 
-    public required string InsertLedger { get; init; }
-
-    // PostgreSQL: score states, grades and qualifications from one JSON parameter per 2,000 rows. SQLite writes them
-    // one row at a time with the *Row statements below (see ScoringStore.WriteAsync).
+    // PostgreSQL: ledger rows, score states, grades and qualifications from one JSON parameter per 10,000 / 2,000 rows.
+    // SQLite writes them one row at a time with the *Row statements below (see ScoringStore.WriteAsync).
+    public string InsertLedger { get; private init; } = "";
     public string UpsertScores { get; private init; } = "";
     public string UpsertGrades { get; private init; } = "";
     public string UpsertQualifications { get; private init; } = "";
+
+    /// <summary>
+    /// SQLite: one ledger row (<c>@p0</c> contact, <c>@p1</c> model, <c>@p2</c> rule, <c>@p3</c> version, <c>@p4</c>
+    /// interaction, <c>@p5</c> points, <c>@p6</c> occurred at, <c>@p7</c> recorded at).
+    /// </summary>
+    public string InsertLedgerRow => """
+        INSERT INTO score_ledger (contact_id, model, rule, rule_set_version_id, interaction_id, points, occurred_at, recorded_at)
+        VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7)
+        """;
 
     /// <summary>SQLite: one score state row (<c>@p0</c> contact, <c>@p1</c> model, <c>@p2</c> state, <c>@p3</c> score, <c>@p4</c> as of, <c>@p5</c> ledger after, <c>@p6</c> version).</summary>
     public string UpsertScoreRow => """
@@ -119,10 +129,6 @@ internal sealed class ScoringSql
         ReadGrades = "SELECT contact_id, grade, fit_points, rule_set_version_id FROM contact_grades WHERE contact_id IN (SELECT value FROM json_each(@p0))",
         ReadQualifications = "SELECT contact_id, status, status_since, recent FROM contact_qualifications WHERE contact_id IN (SELECT value FROM json_each(@p0))",
         ReadSalesFacts = "SELECT contact_id, facts FROM sales_facts WHERE contact_id IN (SELECT value FROM json_each(@p0))",
-        InsertLedger = """
-            INSERT INTO score_ledger (contact_id, model, rule, rule_set_version_id, interaction_id, points, occurred_at, recorded_at)
-            SELECT value ->> 'c', value ->> 'm', value ->> 'r', @p1, value ->> 'i', value ->> 'p', value ->> 'o', @p2 FROM json_each(@p0)
-            """,
         // SQLite has one writer and AUTOINCREMENT ids, so every inbox row up to the batch's largest id was read.
         DeleteInbox = "DELETE FROM inbox WHERE id <= @p0",
         DeleteProfileChanges = "DELETE FROM profile_changes WHERE id <= @p0",
