@@ -14,7 +14,7 @@ namespace LeadFlow.Rules;
 /// one contact's state is updated by one thread at a time. <see cref="ValueAt"/> expects a time at or after the newest
 /// interaction applied (contributions already folded to the floor are not worth more earlier).
 /// </remarks>
-public sealed class ScoreState
+public sealed partial class ScoreState
 {
     /// <summary>After this many half-lives a contribution with floor 0 is worth less than 1e-19 of itself and is dropped.</summary>
     private const double ZeroFloorHalfLives = 64;

@@ -81,6 +81,8 @@ internal static class ScoringBenchmark
         var batches = new List<BatchResult>();
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
+        var gc = GcMark.Now();
+        using var sampler = AllocationSampler.StartIfAsked();
         var started = Stopwatch.GetTimestamp();
         // As the server's processor runs: one batch at a time (RunOnceAsync, as the CLI and the tests do), or with
         // Processing__Pipelining=true the pipelined loop (ProcessPipeline: batch k+1 read and evaluated while batch k writes).
@@ -107,6 +109,8 @@ internal static class ScoringBenchmark
         var wall = Stopwatch.GetElapsedTime(started);
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+        var allocated = gc.Since();
+        sampler?.Print(options.Events);
 
         // What the processor's state cache holds at the end, and its managed size (heap after a full GC, with and without it).
         var cache = server.Services.GetRequiredService<ContactStateCache>();
@@ -128,13 +132,14 @@ internal static class ScoringBenchmark
             throw new InvalidOperationException($"{processed} interactions processed and {left} left in the inbox; expected {options.Events} and 0.");
         }
         Report.Header("run", "interactions", "contacts", "batch", "interactions/s", "batch p50 ms", "read p50 ms", "evaluate p50 ms", "write p50 ms",
-            "read %", "evaluate %", "write %", "ledger rows", "contacts scored", "CPU of 2 cores", "CPU µs / interaction", "load");
+            "read %", "evaluate %", "write %", "ledger rows", "contacts scored", "CPU of 2 cores", "CPU µs / interaction", "alloc KB / interaction", "gen2 GCs", "load");
         var total = batches.Sum(b => b.Elapsed.TotalMilliseconds);
         Report.Row(Report.I(run), Report.I(options.Events), Report.I(options.Contacts), Report.I(options.Batch), Report.F(processed / wall.TotalSeconds, 0),
             P50(batches, b => b.Elapsed), P50(batches, b => b.ReadTime), P50(batches, b => b.EvaluateTime), P50(batches, b => b.WriteTime),
             Report.F(100 * batches.Sum(b => b.ReadTime.TotalMilliseconds) / total, 0), Report.F(100 * batches.Sum(b => b.EvaluateTime.TotalMilliseconds) / total, 0),
             Report.F(100 * batches.Sum(b => b.WriteTime.TotalMilliseconds) / total, 0),
-            Report.I(ledger), Report.I(scored), Report.F(100 * cpu / (wall.TotalSeconds * Environment.ProcessorCount), 0) + "%", Report.F(cpu * 1e6 / processed, 1), Load());
+            Report.I(ledger), Report.I(scored), Report.F(100 * cpu / (wall.TotalSeconds * Environment.ProcessorCount), 0) + "%", Report.F(cpu * 1e6 / processed, 1),
+            Report.F(allocated.Bytes / 1024.0 / processed, 1), Report.I(allocated.Gen2), Load());
     }
 
     private static async Task ScoredAsync(BenchOptions options, string rules, string root, int run, CancellationToken ct)
@@ -163,6 +168,7 @@ internal static class ScoringBenchmark
         await using var scoredServer = await LeadFlowServer.StartAsync(Path.Combine(root, "scored"), ct, $"--Rules:Directory={rules}");
         process.Refresh();
         var cpuBefore = process.TotalProcessorTime;
+        var gc = GcMark.Now();
         var started = Stopwatch.GetTimestamp();
         var sentScored = await BatchSender.SendAsync(scoredServer, bodies, counts, options.Format, options.Concurrency, ct);
         var sentAt = Stopwatch.GetElapsedTime(started);
@@ -177,6 +183,7 @@ internal static class ScoringBenchmark
         var drained = Stopwatch.GetElapsedTime(started);
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+        var allocated = gc.Since();
         var status = scoredServer.Services.GetRequiredService<ProcessorStatus>().Current;
         var scoredCache = scoredServer.Services.GetRequiredService<ContactStateCache>();
         Report.Progress($"run {run}: processor state cache {scoredCache.Count} contacts, {scoredCache.Lookups.Hits} hits, {scoredCache.Lookups.Misses} misses; peak RSS of the benchmark process {process.PeakWorkingSet64 / 1e6:F0} MB");
@@ -185,11 +192,12 @@ internal static class ScoringBenchmark
             throw new InvalidOperationException($"Accepted {sentScored.Accepted}, processed {status.ProcessedInteractions}; expected {options.Events} ({status.Error?.Message}).");
         }
         Report.Header("run", "interactions", "ingest alone /s", "ingest alone CPU µs / interaction", "ingest while scoring /s", "inbox left when the last batch was in",
-            "ingest-to-scored /s", "scored / ingest alone", "ingest-to-scored CPU µs / interaction", "CPU of 2 cores", "load");
+            "ingest-to-scored /s", "scored / ingest alone", "ingest-to-scored CPU µs / interaction", "alloc KB / interaction", "gen2 GCs", "CPU of 2 cores", "load");
         Report.Row(Report.I(run), Report.I(options.Events), Report.F(ingestOnly, 0), Report.F(ingestOnlyCpu * 1e6 / options.Events, 1),
             Report.F(options.Events / sentAt.TotalSeconds, 0), Report.I(leftAtSent),
             Report.F(options.Events / drained.TotalSeconds, 0), Report.F(options.Events / drained.TotalSeconds / ingestOnly, 2),
-            Report.F(cpu * 1e6 / options.Events, 1), Report.F(100 * cpu / (drained.TotalSeconds * Environment.ProcessorCount), 0) + "%", Load());
+            Report.F(cpu * 1e6 / options.Events, 1), Report.F(allocated.Bytes / 1024.0 / options.Events, 1), Report.I(allocated.Gen2),
+            Report.F(100 * cpu / (drained.TotalSeconds * Environment.ProcessorCount), 0) + "%", Load());
     }
 
     private static async Task RescoreAsync(BenchOptions options, string rules, string root, int run, CancellationToken ct)
@@ -205,6 +213,7 @@ internal static class ScoringBenchmark
         var ruleSet = server.Services.GetRequiredService<RuleSetHost>().Current;
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
+        var gc = GcMark.Now();
         var started = Stopwatch.GetTimestamp();
         RescoreProgress done;
         await using (var scope = server.Services.CreateAsyncScope())
@@ -224,17 +233,20 @@ internal static class ScoringBenchmark
         var wall = Stopwatch.GetElapsedTime(started);
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+        var allocated = gc.Since();
         var ledger = ScoringData.Count(server.DatabasePath, "SELECT count(*) FROM score_ledger");
         var graded = ScoringData.Count(server.DatabasePath, "SELECT count(*) FROM contact_grades");
         if (done.ContactsDone != options.Contacts || done.InteractionsDone != (long)options.Contacts * perContact || graded != options.Contacts)
         {
             throw new InvalidOperationException($"Rescored {done.ContactsDone} contacts and {done.InteractionsDone} interactions, {graded} graded; expected {options.Contacts} and {options.Contacts * perContact}.");
         }
-        Report.Header("run", "contacts", "interactions", "wall s", "contacts/s", "interactions/s", "read s", "evaluate s", "write s", "ledger rows", "CPU of 2 cores", "CPU µs / interaction", "database MB", "load");
+        Report.Header("run", "contacts", "interactions", "wall s", "contacts/s", "interactions/s", "read s", "evaluate s", "write s", "ledger rows", "CPU of 2 cores", "CPU µs / interaction",
+            "alloc KB / interaction", "gen2 GCs", "database MB", "load");
         Report.Row(Report.I(run), Report.I(done.ContactsDone), Report.I(done.InteractionsDone), Report.F(wall.TotalSeconds, 1),
             Report.F(done.ContactsDone / wall.TotalSeconds, 0), Report.F(done.InteractionsDone / wall.TotalSeconds, 0),
             Report.F(done.ReadTime.TotalSeconds, 1), Report.F(done.EvaluateTime.TotalSeconds, 1), Report.F(done.WriteTime.TotalSeconds, 1),
             Report.I(ledger), Report.F(100 * cpu / (wall.TotalSeconds * Environment.ProcessorCount), 0) + "%", Report.F(cpu * 1e6 / done.InteractionsDone, 1),
+            Report.F(allocated.Bytes / 1024.0 / done.InteractionsDone, 1), Report.I(allocated.Gen2),
             Report.F(Directory.EnumerateFiles(data).Sum(f => new FileInfo(f).Length) / 1048576.0, 0), Load());
     }
 
@@ -247,4 +259,12 @@ internal static class ScoringBenchmark
     {
         public void Report(RescoreProgress value) => report(value);
     }
+}
+
+/// <summary>Managed allocations (all threads) and gen-2 collections since a mark: what the GC had to deal with.</summary>
+internal readonly record struct GcMark(long Bytes, int Gen2)
+{
+    public static GcMark Now() => new(GC.GetTotalAllocatedBytes(precise: false), GC.CollectionCount(2));
+
+    public GcMark Since() => new(GC.GetTotalAllocatedBytes(precise: false) - Bytes, GC.CollectionCount(2) - Gen2);
 }

@@ -55,7 +55,7 @@ internal static class LeadEvaluator
         {
             if (state.Changed || !state.Stored)
             {
-                state.Json = ScoringJson.Serialize(state.State);
+                state.Json = state.State.ToJson();
             }
         }
         lead.RecentJson = lead.Recent.ToJson();

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LeadFlow.Core.Qualification;
 using LeadFlow.Rules;
 
@@ -79,7 +78,7 @@ internal sealed class ModelState
         {
             if (_state is null)
             {
-                _state = JsonSerializer.Deserialize(_loaded!, ScoringJsonContext.Default.ScoreState) ?? new ScoreState();
+                _state = ScoreState.FromJson(_loaded);
                 _loaded = null;
             }
             return _state;

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LeadFlow.Core.Qualification;
@@ -7,8 +9,6 @@ namespace LeadFlow.Core.Processing;
 
 /// <summary>Source-generated (reflection-free) JSON for what the processor reads and writes per contact.</summary>
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(ScoreState))]
-[JsonSerializable(typeof(List<RecentActivity.Entry>))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(IReadOnlyList<string>))]
@@ -46,25 +46,60 @@ internal static class ScoringJson
         return properties ?? NoStrings;
     }
 
-    public static string Serialize(ScoreState state) => JsonSerializer.Serialize(state, ScoringJsonContext.Default.ScoreState);
-
-    public static string Serialize(IReadOnlyList<string> values) => JsonSerializer.Serialize(values, ScoringJsonContext.Default.IReadOnlyListString);
+    /// <summary>A JSON array of strings (qualification reasons), as the generic serializer wrote it.</summary>
+    public static string Serialize(IReadOnlyList<string> values)
+    {
+        if (values.Count == 0)
+        {
+            return "[]";
+        }
+        var writer = StartWriting();
+        writer.WriteStartArray();
+        foreach (var value in values)
+        {
+            writer.WriteStringValue(value);
+        }
+        writer.WriteEndArray();
+        return FinishWriting(writer);
+    }
 
     public static string Contributions(IReadOnlyList<RuleHit> hits)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        var writer = StartWriting();
+        writer.WriteStartArray();
+        foreach (var hit in hits)
         {
-            writer.WriteStartArray();
-            foreach (var hit in hits)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("rule", hit.Rule);
-                writer.WriteNumber("points", hit.Points);
-                writer.WriteEndObject();
-            }
-            writer.WriteEndArray();
+            writer.WriteStartObject();
+            writer.WriteString("rule"u8, hit.Rule);
+            writer.WriteNumber("points"u8, hit.Points);
+            writer.WriteEndObject();
         }
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        writer.WriteEndArray();
+        return FinishWriting(writer);
+    }
+
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic] private static Utf8JsonWriter? t_writer;
+
+    /// <summary>
+    /// This thread's writer, emptied: the per-contact texts are written into one reused buffer instead of a new buffer
+    /// and writer each. Pair with <see cref="FinishWriting"/> before starting another text on the same thread.
+    /// </summary>
+    internal static Utf8JsonWriter StartWriting()
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        if (t_writer is { } writer)
+        {
+            writer.Reset(buffer);
+            return writer;
+        }
+        return t_writer = new Utf8JsonWriter(buffer);
+    }
+
+    internal static string FinishWriting(Utf8JsonWriter writer)
+    {
+        writer.Flush();
+        return Encoding.UTF8.GetString(t_buffer!.WrittenSpan);
     }
 }

@@ -7,7 +7,9 @@ namespace LeadFlow.Core.Processing;
 /// <summary>
 /// The processor's and the rescore's set-based statements, per provider. As on the ingestion path, a set of rows
 /// travels as one JSON parameter expanded in SQL (<c>json_each</c> / <c>json_to_recordset</c>): a few statements per
-/// batch whatever its size, no per-row round trips, no statements with thousands of parameters.
+/// batch whatever its size, no per-row round trips, no statements with thousands of parameters. The exception is
+/// SQLite's writes of results (ledger, states, grades, qualifications): in process, a prepared statement stepped per
+/// row costs less than building, parsing and re-rendering a multi-MB JSON text (see <c>ScoringStore.WriteAsync</c>).
 /// </summary>
 internal sealed class ScoringSql
 {
@@ -41,10 +43,47 @@ internal sealed class ScoringSql
         ORDER BY i.contact_id, i.id
         """;
 
-    public required string InsertLedger { get; init; }
-    public required string UpsertScores { get; init; }
-    public required string UpsertGrades { get; init; }
-    public required string UpsertQualifications { get; init; }
+    // PostgreSQL: ledger rows, score states, grades and qualifications from one JSON parameter per 10,000 / 2,000 rows.
+    // SQLite writes them one row at a time with the *Row statements below (see ScoringStore.WriteAsync).
+    public string InsertLedger { get; private init; } = "";
+    public string UpsertScores { get; private init; } = "";
+    public string UpsertGrades { get; private init; } = "";
+    public string UpsertQualifications { get; private init; } = "";
+
+    /// <summary>
+    /// SQLite: one ledger row (<c>@p0</c> contact, <c>@p1</c> model, <c>@p2</c> rule, <c>@p3</c> version, <c>@p4</c>
+    /// interaction, <c>@p5</c> points, <c>@p6</c> occurred at, <c>@p7</c> recorded at).
+    /// </summary>
+    public string InsertLedgerRow => """
+        INSERT INTO score_ledger (contact_id, model, rule, rule_set_version_id, interaction_id, points, occurred_at, recorded_at)
+        VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7)
+        """;
+
+    /// <summary>SQLite: one score state row (<c>@p0</c> contact, <c>@p1</c> model, <c>@p2</c> state, <c>@p3</c> score, <c>@p4</c> as of, <c>@p5</c> ledger after, <c>@p6</c> version).</summary>
+    public string UpsertScoreRow => """
+        INSERT INTO contact_scores (contact_id, model, state, score, as_of, ledger_after, rule_set_version_id) VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6)
+        ON CONFLICT (contact_id, model) DO UPDATE SET state = excluded.state, score = excluded.score, as_of = excluded.as_of,
+            ledger_after = excluded.ledger_after, rule_set_version_id = excluded.rule_set_version_id
+        """;
+
+    /// <summary>SQLite: one grade row (<c>@p0</c> contact, <c>@p1</c> grade, <c>@p2</c> fit points, <c>@p3</c> contributions, <c>@p4</c> version, <c>@p5</c> graded at).</summary>
+    public string UpsertGradeRow => """
+        INSERT INTO contact_grades (contact_id, grade, fit_points, contributions, rule_set_version_id, graded_at) VALUES (@p0, @p1, @p2, @p3, @p4, @p5)
+        ON CONFLICT (contact_id) DO UPDATE SET grade = excluded.grade, fit_points = excluded.fit_points,
+            contributions = excluded.contributions, rule_set_version_id = excluded.rule_set_version_id, graded_at = excluded.graded_at
+        """;
+
+    /// <summary>
+    /// SQLite: one qualification row (<c>@p0</c> contact, <c>@p1</c> status, <c>@p2</c> rule, <c>@p3</c> file, <c>@p4</c>
+    /// reasons, <c>@p5</c> version, <c>@p6</c> decided at, <c>@p7</c> status since, <c>@p8</c> recent activity).
+    /// </summary>
+    public string UpsertQualificationRow => """
+        INSERT INTO contact_qualifications (contact_id, status, rule, file, reasons, rule_set_version_id, decided_at, status_since, recent)
+        VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8)
+        ON CONFLICT (contact_id) DO UPDATE SET status = excluded.status, rule = excluded.rule, file = excluded.file,
+            reasons = excluded.reasons, rule_set_version_id = excluded.rule_set_version_id, decided_at = excluded.decided_at,
+            status_since = excluded.status_since, recent = excluded.recent
+        """;
 
     /// <summary>Deletes the processed inbox rows; <c>@p0</c> is the largest id (SQLite) or the JSON array of ids (PostgreSQL).</summary>
     public required string DeleteInbox { get; init; }
@@ -90,30 +129,6 @@ internal sealed class ScoringSql
         ReadGrades = "SELECT contact_id, grade, fit_points, rule_set_version_id FROM contact_grades WHERE contact_id IN (SELECT value FROM json_each(@p0))",
         ReadQualifications = "SELECT contact_id, status, status_since, recent FROM contact_qualifications WHERE contact_id IN (SELECT value FROM json_each(@p0))",
         ReadSalesFacts = "SELECT contact_id, facts FROM sales_facts WHERE contact_id IN (SELECT value FROM json_each(@p0))",
-        InsertLedger = """
-            INSERT INTO score_ledger (contact_id, model, rule, rule_set_version_id, interaction_id, points, occurred_at, recorded_at)
-            SELECT value ->> 'c', value ->> 'm', value ->> 'r', @p1, value ->> 'i', value ->> 'p', value ->> 'o', @p2 FROM json_each(@p0)
-            """,
-        UpsertScores = """
-            INSERT INTO contact_scores (contact_id, model, state, score, as_of, ledger_after, rule_set_version_id)
-            SELECT value ->> 'c', value ->> 'm', value -> 's', value ->> 'sc', @p2, value ->> 'l', @p1 FROM json_each(@p0) WHERE true
-            ON CONFLICT (contact_id, model) DO UPDATE SET state = excluded.state, score = excluded.score, as_of = excluded.as_of,
-                ledger_after = excluded.ledger_after, rule_set_version_id = excluded.rule_set_version_id
-            """,
-        UpsertGrades = """
-            INSERT INTO contact_grades (contact_id, grade, fit_points, contributions, rule_set_version_id, graded_at)
-            SELECT value ->> 'c', value ->> 'g', value ->> 'f', value -> 'j', @p1, @p2 FROM json_each(@p0) WHERE true
-            ON CONFLICT (contact_id) DO UPDATE SET grade = excluded.grade, fit_points = excluded.fit_points,
-                contributions = excluded.contributions, rule_set_version_id = excluded.rule_set_version_id, graded_at = excluded.graded_at
-            """,
-        UpsertQualifications = """
-            INSERT INTO contact_qualifications (contact_id, status, rule, file, reasons, rule_set_version_id, decided_at, status_since, recent)
-            SELECT value ->> 'c', value ->> 's', value ->> 'r', value ->> 'f', value -> 'x', @p1, @p2, value ->> 'ss', value -> 'rc'
-            FROM json_each(@p0) WHERE true
-            ON CONFLICT (contact_id) DO UPDATE SET status = excluded.status, rule = excluded.rule, file = excluded.file,
-                reasons = excluded.reasons, rule_set_version_id = excluded.rule_set_version_id, decided_at = excluded.decided_at,
-                status_since = excluded.status_since, recent = excluded.recent
-            """,
         // SQLite has one writer and AUTOINCREMENT ids, so every inbox row up to the batch's largest id was read.
         DeleteInbox = "DELETE FROM inbox WHERE id <= @p0",
         DeleteProfileChanges = "DELETE FROM profile_changes WHERE id <= @p0",

@@ -4,6 +4,8 @@ using System.Text.Json;
 using LeadFlow.Core.Qualification;
 using LeadFlow.Core.Storage;
 using LeadFlow.Rules;
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace LeadFlow.Core.Processing;
 
@@ -216,6 +218,12 @@ internal sealed class ScoringStore(DbConnection connection)
     /// <summary>Writes every lead's results inside <paramref name="tx"/>. Ledger rows go in lead then interaction order.</summary>
     public async Task WriteAsync(DbTransaction tx, IReadOnlyCollection<LeadWork> leads, int versionId, DateTime now, CancellationToken ct)
     {
+        if (Sql.IsSqlite)
+        {
+            WriteRowsSqlite(leads, versionId, now);
+            return;
+        }
+
         object stamp = now;   // a DateTime parameter: both providers store it as EF Core does
         var hits = leads.Where(l => l.Exists).SelectMany(l => l.Hits);
         foreach (var chunk in hits.Chunk(RowsPerStatement * 5))
@@ -281,12 +289,143 @@ internal sealed class ScoringStore(DbConnection connection)
                 WriteOptional(w, "f", q.File);
                 w.WritePropertyName("x");
                 w.WriteRawValue(l.ReasonsJson!, skipInputValidation: true);
-                w.WriteString("ss", Sql.Timestamp(status == l.QualificationStatus && l.StatusSince is { } since ? since : now));
+                w.WriteString("ss", Sql.Timestamp(StatusSince(l, status, now)));
                 w.WritePropertyName("rc");
                 w.WriteRawValue(l.RecentJson!, skipInputValidation: true);
                 w.WriteEndObject();
             });
             await ExecuteAsync(tx, Sql.UpsertQualifications, ct, json, versionId, stamp);
+        }
+    }
+
+    /// <summary>
+    /// SQLite: ledger rows, score states, grades and qualifications one row at a time through statements prepared once per batch,
+    /// the texts (a ~2 KB state, the reasons, the recent activity) bound as they are. Through one JSON parameter per
+    /// 2,000 rows, every text was copied into a multi-MB string (large-object heap), converted to UTF-8 again, parsed
+    /// by <c>json_each</c> and rendered back to text by <c>-&gt;</c>; a prepared statement's step costs less than that
+    /// (one process, no round trip). The statements run on the connection's own handle, inside the caller's
+    /// transaction: the texts are bound from the strings' memory (SQLite copies them), with no parameter objects or
+    /// UTF-8 copies per row.
+    /// </summary>
+    private void WriteRowsSqlite(IReadOnlyCollection<LeadWork> leads, int versionId, DateTime now)
+    {
+        var stamp = Sql.Timestamp(now);   // what Microsoft.Data.Sqlite binds for a DateTime, as EF Core writes it
+        var db = ((SqliteConnection)connection).Handle ?? throw new InvalidOperationException("The connection is not open.");
+        using var ledger = new SqliteRow(db, Sql.InsertLedgerRow);
+        using var scores = new SqliteRow(db, Sql.UpsertScoreRow);
+        using var grades = new SqliteRow(db, Sql.UpsertGradeRow);
+        using var qualifications = new SqliteRow(db, Sql.UpsertQualificationRow);
+        foreach (var lead in leads)
+        {
+            if (!lead.Exists)
+            {
+                continue;
+            }
+            foreach (var hit in lead.Hits)
+            {
+                ledger.Bind(1, hit.ContactId);
+                ledger.Bind(2, hit.Model);
+                ledger.Bind(3, hit.Rule);
+                ledger.Bind(4, versionId);
+                ledger.Bind(5, hit.InteractionId);
+                ledger.Bind(6, hit.Points);
+                ledger.Bind(7, hit.OccurredAt);
+                ledger.Bind(8, stamp);
+                ledger.Execute();
+            }
+            foreach (var (model, state) in lead.Scores)
+            {
+                if (state.Changed || !state.Stored)
+                {
+                    scores.Bind(1, lead.ContactId);
+                    scores.Bind(2, model);
+                    scores.Bind(3, state.Json!);
+                    scores.Bind(4, state.Score);
+                    scores.Bind(5, stamp);
+                    scores.Bind(6, state.LedgerAfter);
+                    scores.Bind(7, versionId);
+                    scores.Execute();
+                }
+            }
+            if (lead.NewGrade is { } grade)
+            {
+                grades.Bind(1, lead.ContactId);
+                grades.Bind(2, grade.Grade);
+                grades.Bind(3, grade.FitPoints);
+                grades.Bind(4, lead.GradeJson!);
+                grades.Bind(5, versionId);
+                grades.Bind(6, stamp);
+                grades.Execute();
+            }
+            if (lead.Qualification is { } q)
+            {
+                var status = LeadEvaluator.StatusName(q.Status);
+                qualifications.Bind(1, lead.ContactId);
+                qualifications.Bind(2, status);
+                qualifications.Bind(3, q.Rule);
+                qualifications.Bind(4, q.File);
+                qualifications.Bind(5, lead.ReasonsJson!);
+                qualifications.Bind(6, versionId);
+                qualifications.Bind(7, stamp);
+                qualifications.Bind(8, Sql.Timestamp(StatusSince(lead, status, now)));
+                qualifications.Bind(9, lead.RecentJson!);
+                qualifications.Execute();
+            }
+        }
+    }
+
+    /// <summary>The qualification's status holds since it was stored, or since now when it changes.</summary>
+    private static DateTime StatusSince(LeadWork lead, string status, DateTime now) =>
+        status == lead.QualificationStatus && lead.StatusSince is { } since ? since : now;
+
+    /// <summary>One SQLite statement prepared on a connection's handle and executed per row (parameters numbered from 1).</summary>
+    private sealed class SqliteRow : IDisposable
+    {
+        private readonly sqlite3 _db;
+        private readonly sqlite3_stmt _statement;
+
+        public SqliteRow(sqlite3 db, string sql)
+        {
+            _db = db;
+            Check(raw.sqlite3_prepare_v2(db, sql, out _statement));
+        }
+
+        public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_statement, index, value));
+
+        public void Bind(int index, double value) => Check(raw.sqlite3_bind_double(_statement, index, value));
+
+        public void Bind(int index, string? value) =>
+            Check(value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_text16(_statement, index, value.AsSpan()));
+
+        /// <summary>An instant as EF Core stores it on SQLite (<see cref="ScoringSql.Timestamp"/>), formatted without a string.</summary>
+        public void Bind(int index, DateTime value)
+        {
+            Span<char> text = stackalloc char[32];
+            if (!value.TryFormat(text, out var length, "yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture))
+            {
+                throw new FormatException($"{value:O} does not fit the timestamp format.");
+            }
+            Check(raw.sqlite3_bind_text16(_statement, index, text[..length]));
+        }
+
+        public void Execute()
+        {
+            var rc = raw.sqlite3_step(_statement);
+            raw.sqlite3_reset(_statement);
+            if (rc != raw.SQLITE_DONE)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _db);
+            }
+        }
+
+        public void Dispose() => _statement.Dispose();
+
+        private void Check(int rc)
+        {
+            if (rc != raw.SQLITE_OK)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _db);
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LeadFlow.Rules;
@@ -20,10 +22,96 @@ public sealed class RecentActivity
 
     public static RecentActivity Empty() => new([]);
 
-    public static RecentActivity Parse(string? json) =>
-        new(string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize(json, Processing.ScoringJsonContext.Default.ListEntry) ?? []);
+    /// <summary>Reads the stored form (<c>[{"t":type,"a":asset,"o":time}, …]</c>, <c>a</c> absent when null); null or empty is no activity.</summary>
+    /// <exception cref="JsonException">The text is not stored recent activity.</exception>
+    public static RecentActivity Parse(string? json)
+    {
+        if (string.IsNullOrEmpty(json) || json == "[]")
+        {
+            return Empty();
+        }
+        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(json.Length));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(json, rented);
+            return new(Read(rented.AsSpan(0, length)));
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException)
+        {
+            throw new JsonException("Stored recent activity has a value of the wrong kind: " + ex.Message, ex);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
 
-    public string ToJson() => JsonSerializer.Serialize(_entries, Processing.ScoringJsonContext.Default.ListEntry);
+    private static List<Entry> Read(ReadOnlySpan<byte> utf8)
+    {
+        var entries = new List<Entry>();
+        var reader = new Utf8JsonReader(utf8);
+        if (!reader.Read() || reader.TokenType == JsonTokenType.Null)
+        {
+            return entries;
+        }
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new JsonException("Stored recent activity is not a JSON array.");
+        }
+        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+        {
+            string? type = null;
+            string? asset = null;
+            DateTime at = default;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.ValueSpan;
+                reader.Read();
+                if (name.SequenceEqual("t"u8))
+                {
+                    type = Types.Get(ref reader);
+                }
+                else if (name.SequenceEqual("a"u8))
+                {
+                    asset = reader.TokenType == JsonTokenType.Null ? null : reader.GetString();
+                }
+                else if (name.SequenceEqual("o"u8))
+                {
+                    at = reader.GetDateTime();
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+            entries.Add(new Entry(type ?? throw new JsonException("A stored recent activity entry has no type."), asset, at));
+        }
+        if (reader.TokenType != JsonTokenType.EndArray)
+        {
+            throw new JsonException("Stored recent activity ends early.");
+        }
+        return entries;
+    }
+
+    /// <summary>The stored form, as <see cref="Parse"/> reads it.</summary>
+    public string ToJson()
+    {
+        var writer = Processing.ScoringJson.StartWriting();
+        writer.WriteStartArray();
+        foreach (var entry in _entries)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("t"u8, entry.Type);
+            if (entry.Asset is not null)
+            {
+                writer.WriteString("a"u8, entry.Asset);
+            }
+            writer.WriteString("o"u8, entry.At);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+        return Processing.ScoringJson.FinishWriting(writer);
+    }
 
     public IReadOnlyList<Entry> Entries => _entries;
 
@@ -62,4 +150,22 @@ public sealed class RecentActivity
         [property: JsonPropertyName("t")] string Type,
         [property: JsonPropertyName("a")] string? Asset,
         [property: JsonPropertyName("o")] DateTime At);
+
+    /// <summary>
+    /// Interaction types repeat across every contact: a stored type that matches the last one read on this thread is
+    /// shared instead of allocated again.
+    /// </summary>
+    private static class Types
+    {
+        [ThreadStatic] private static string? t_last;
+
+        public static string Get(ref Utf8JsonReader reader)
+        {
+            if (t_last is { } last && !reader.ValueIsEscaped && reader.ValueTextEquals(last))
+            {
+                return last;
+            }
+            return t_last = reader.GetString()!;
+        }
+    }
 }
