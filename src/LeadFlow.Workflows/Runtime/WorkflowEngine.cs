@@ -28,6 +28,9 @@ public sealed class WorkflowEngine
     public ActivityRegistry Registry { get; }
     public TimeProvider Time { get; }
 
+    /// <summary>The instance store (activities ask it whether it applies commit effects).</summary>
+    internal IWorkflowInstanceStore InstanceStore => _instances;
+
     /// <summary>
     /// Raised after every instance commit of this engine (start, resume, retry, cancel) with the instance's correlation
     /// id: what may have changed who listens for that correlation's events (bookmarks added or removed, a singleton's or
@@ -71,6 +74,21 @@ public sealed class WorkflowEngine
         {
             throw new WorkflowDefinitionException($"Workflow '{definition.Name ?? definition.DefinitionId}' has no activity '{startId}' to start at.");
         }
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(definition, compiled, startId, options, triggered, cancellationToken).ConfigureAwait(false);
+            }
+            catch (WorkflowConcurrencyException ex) when (ex.EffectConflict && attempt < Options.MaxConcurrencyRetries)
+            {
+                // A commit effect's data changed under the run (a stage moved meanwhile): nothing was stored; start again on fresh data.
+            }
+        }
+    }
+
+    private async Task<WorkflowRunResult> StartOnceAsync(WorkflowDefinition definition, CompiledWorkflow compiled, string startId, StartWorkflowOptions options, bool triggered, CancellationToken cancellationToken)
+    {
         var now = Time.GetUtcNow();
         var (refusal, exclusiveKey) = await CheckPoliciesAsync(definition, options.CorrelationId, now, cancellationToken).ConfigureAwait(false);
         if (refusal is not null)
@@ -104,7 +122,7 @@ public sealed class WorkflowEngine
         {
             await CommitAsync(execution).ConfigureAwait(false);
         }
-        catch (WorkflowConcurrencyException ex) when (execution.LoadedRevision is null)
+        catch (WorkflowConcurrencyException ex) when (execution.LoadedRevision is null && !ex.EffectConflict)
         {
             return WorkflowRunResult.Not(WorkflowRunKind.NotStarted, $"Another instance holds this workflow's slot for the correlation: {ex.Message}");
         }
@@ -571,13 +589,21 @@ public sealed class WorkflowEngine
         var instance = execution.Instance;
         instance.LastExecutedAt = Time.GetUtcNow();
         instance.Revision = (execution.LoadedRevision ?? 0) + 1;
-        var commit = new WorkflowInstanceCommit(instance, execution.LoadedRevision, execution.AddedBookmarks.ToList(), execution.RemovedBookmarkIds.ToList(), execution.Journal.ToList());
+        var commit = new WorkflowInstanceCommit(instance, execution.LoadedRevision, execution.AddedBookmarks.ToList(), execution.RemovedBookmarkIds.ToList(), execution.Journal.ToList())
+        {
+            Effects = execution.CommitEffects.Count == 0 ? [] : execution.CommitEffects.ToList(),
+        };
         await _instances.CommitAsync(commit, execution.CancellationToken).ConfigureAwait(false);
         execution.LoadedRevision = instance.Revision;
         execution.AddedBookmarks.Clear();
         execution.RemovedBookmarkIds.Clear();
         execution.Journal.Clear();
+        execution.CommitEffects.Clear();
         InstanceCommitted?.Invoke(instance.CorrelationId);
+        foreach (var effect in commit.Effects)
+        {
+            effect.Committed();
+        }
         var timers = commit.AddedBookmarks.Where(b => b.DueAt is not null).ToList();
         if (timers.Count > 0 && Options.BookmarkScheduler is { } scheduler)
         {
