@@ -49,6 +49,9 @@ public sealed class EfWorkflowStore(IServiceScopeFactory scopes, WriteGate write
         return _sqlite;
     }
 
+    /// <summary>The SQLite fast path's connections for other hot reads of the engine (the contact for expressions); null on another provider.</summary>
+    internal ValueTask<SqliteWorkflowPath?> SqlitePathAsync(CancellationToken cancellationToken) => SqliteAsync(cancellationToken);
+
     /// <summary>Commit effects are applied on SQLite (in the instance commit's savepoint); on another provider activities write directly.</summary>
     public async ValueTask<bool> AppliesCommitEffectsAsync(CancellationToken cancellationToken) => await SqliteAsync(cancellationToken) is not null;
 

@@ -121,6 +121,20 @@ internal sealed class SqliteWorkflowPath(IServiceScopeFactory scopes, WriteGate 
         }
     }
 
+    /// <summary>Runs <paramref name="read"/> on a pooled reader connection (prepared statements kept per connection).</summary>
+    public async Task<T> ReadAsync<T>(Func<Lease, T> read, CancellationToken cancellationToken)
+    {
+        var lease = await RentAsync(cancellationToken);
+        try
+        {
+            return read(lease);
+        }
+        finally
+        {
+            _readers.Add(lease);
+        }
+    }
+
     private async Task<byte[]?> ReadOneAsync(string sql, string key, CancellationToken cancellationToken)
     {
         var lease = await RentAsync(cancellationToken);
