@@ -150,11 +150,14 @@ public sealed class NurtureStage(IServiceScopeFactory scopes) : IResumableActivi
         var lifecycle = services.GetRequiredService<LifecycleModel>();
         var progress = services.GetRequiredService<NurtureProgress>();
         var ct = context.CancellationToken;
+        var sqlite = await services.GetRequiredService<EfWorkflowStore>().SqlitePathAsync(ct);
         context.JournalData["Stage"] = step.StageName;
         var acted = false;
         while (true)
         {
-            var facts = await NurtureExit.ReadAsync(db, lifecycle, step.ContactId, step.Purpose, ct)
+            var facts = (sqlite is null
+                    ? await NurtureExit.ReadAsync(db, lifecycle, step.ContactId, step.Purpose, ct)
+                    : await sqlite.ReadAsync(lease => NurtureExit.Read(lease, lifecycle, step.ContactId, step.Purpose), ct))
                 ?? throw new InvalidOperationException($"Contact {step.ContactId} no longer exists.");
             var exit = NurtureExit.Decide(facts);
             if (exit is NurtureStatus.Qualified or NurtureStatus.Disqualified or NurtureStatus.Unsubscribed)
