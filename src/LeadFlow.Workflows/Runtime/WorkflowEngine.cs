@@ -114,7 +114,16 @@ public sealed class WorkflowEngine
         };
         instance.Scheduled.Add(new ScheduledActivity(startId, instance.Input, TriggeredStart: triggered));
         var execution = new WorkflowExecution(this, compiled, instance, loadedRevision: null, cancellationToken);
-        if (!await RunAsync(execution).ConfigureAwait(false))
+        bool ran;
+        try
+        {
+            ran = await RunAsync(execution).ConfigureAwait(false);
+        }
+        catch (WorkflowConcurrencyException ex) when (ex.EffectConflict && execution.LoadedRevision is not null)
+        {
+            throw PartlyStored(ex);
+        }
+        if (!ran)
         {
             return WorkflowRunResult.Not(WorkflowRunKind.NotStarted, "The start activity rejected the event (its filter did not match).");
         }
@@ -126,10 +135,20 @@ public sealed class WorkflowEngine
         {
             return WorkflowRunResult.Not(WorkflowRunKind.NotStarted, $"Another instance holds this workflow's slot for the correlation: {ex.Message}");
         }
+        catch (WorkflowConcurrencyException ex) when (ex.EffectConflict && execution.LoadedRevision is not null)
+        {
+            throw PartlyStored(ex);
+        }
         var result = WorkflowRunResult.From(instance, WorkflowRunKind.Started);
         await DispatchPostedAsync(execution).ConfigureAwait(false);
         return result;
     }
+
+    /// <summary>
+    /// An effect conflict after a mid-burst commit (an activity that persists the workflow) stored the new instance: starting
+    /// again would make a second one, so it is reported as an ordinary failure of the run (not repeated).
+    /// </summary>
+    private static WorkflowConcurrencyException PartlyStored(WorkflowConcurrencyException ex) => new(ex.Message);
 
     private async Task<(string? Refusal, string? ExclusiveKey)> CheckPoliciesAsync(WorkflowDefinition definition, string? correlationId, DateTimeOffset now, CancellationToken cancellationToken)
     {
