@@ -271,6 +271,11 @@ public sealed class EfWorkflowStore(IServiceScopeFactory scopes, WriteGate write
 
         if (await SqliteAsync(cancellationToken) is { } sqlite)
         {
+            if (commit.Effects.FirstOrDefault(e => e is not ISqliteCommitEffect) is { } unknown)
+            {
+                // Refused before it queues: inside a group commit it would fail the other instances' commits too.
+                throw new InvalidOperationException($"The SQLite workflow store cannot apply a {unknown.GetType().Name}.");
+            }
             await sqlite.CommitAsync(new SqliteWorkflowPath.RowCommit(row, commit.ExpectedRevision, commit.RemovedBookmarkIds, bookmarks, journal, commit.Effects), cancellationToken);
             return;
         }

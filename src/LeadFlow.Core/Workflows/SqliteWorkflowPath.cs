@@ -8,6 +8,13 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace LeadFlow.Core.Workflows;
 
+/// <summary>A commit effect the SQLite store can apply: its statements, run in the instance commit's savepoint.</summary>
+internal interface ISqliteCommitEffect : IWorkflowCommitEffect
+{
+    /// <summary>Writes the effect; throws a <see cref="WorkflowConcurrencyException"/> with EffectConflict set when its data changed.</summary>
+    void Apply(SqliteWorkflowPath.EffectWriter writer);
+}
+
 /// <summary>
 /// The engine's hot path on SQLite, under <see cref="EfWorkflowStore"/>: the per-instance reads (instance state,
 /// bookmark by id, bookmarks by event) and the instance commit as prepared statements on long-lived connections,
@@ -24,13 +31,6 @@ namespace LeadFlow.Core.Workflows;
 /// caller nothing more. Alone, a commit is its own batch of one.
 /// </para>
 /// </summary>
-/// <summary>A commit effect the SQLite store can apply: its statements, run in the instance commit's savepoint.</summary>
-internal interface ISqliteCommitEffect : IWorkflowCommitEffect
-{
-    /// <summary>Writes the effect; throws a <see cref="WorkflowConcurrencyException"/> with EffectConflict set when its data changed.</summary>
-    void Apply(SqliteWorkflowPath.EffectWriter writer);
-}
-
 internal sealed class SqliteWorkflowPath(IServiceScopeFactory scopes, WriteGate writeGate) : IAsyncDisposable
 {
     /// <summary>At most this many instance commits share one transaction.</summary>
@@ -215,8 +215,8 @@ internal sealed class SqliteWorkflowPath(IServiceScopeFactory scopes, WriteGate 
                     transaction.Release("c");
                 }
                 catch (Exception ex) when (ex is WorkflowConcurrencyException or SqliteException { SqliteErrorCode: 19 })
-                    // An effect's conflict (WorkflowConcurrencyException.EffectConflict) rolls back that instance commit only, too.
                 {
+                    // A revision, unique-index or effect conflict (WorkflowConcurrencyException.EffectConflict) fails this commit only.
                     transaction.Rollback("c");
                     transaction.Release("c");
                     failures[i] = ex as WorkflowConcurrencyException ?? Conflict(batch[i].Commit, (SqliteException)ex);
@@ -286,11 +286,7 @@ internal sealed class SqliteWorkflowPath(IServiceScopeFactory scopes, WriteGate 
             var writer = new EffectWriter(lease, transaction);
             foreach (var effect in commit.Effects)
             {
-                if (effect is not ISqliteCommitEffect sqlite)
-                {
-                    throw new InvalidOperationException($"The SQLite workflow store cannot apply a {effect.GetType().Name}.");
-                }
-                sqlite.Apply(writer);
+                ((ISqliteCommitEffect)effect).Apply(writer);   // checked by EfWorkflowStore before the commit queued
             }
         }
     }
