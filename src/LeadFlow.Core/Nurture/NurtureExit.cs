@@ -50,6 +50,31 @@ public static class NurtureExit
         return facts.Consent is null || !facts.HasEmail ? NurtureStatus.Skipped : null;
     }
 
+    private const string SelectFacts =
+        "SELECT c.stage, c.email, (SELECT at FROM contact_stage_changes WHERE contact_id = c.id ORDER BY id DESC LIMIT 1), q.status, q.status_since, " +
+        "(SELECT granted FROM consent_records WHERE contact_id = c.id AND channel = $2 AND purpose = $3 ORDER BY at DESC, id DESC LIMIT 1) " +
+        "FROM contacts c LEFT JOIN contact_qualifications q ON q.contact_id = c.id WHERE c.id = $1";
+
+    /// <summary>
+    /// The same facts as <see cref="ReadAsync"/> in one prepared statement on a workflow store reader connection (SQLite):
+    /// Nurture Stage reads them at every check.
+    /// </summary>
+    internal static NurtureFacts? Read(Workflows.SqliteWorkflowPath.Lease lease, LifecycleModel lifecycle, long contactId, string purpose)
+    {
+        using var reader = lease.Command(SelectFacts, contactId, EmailSender.Channel, purpose).ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+        var stage = reader.IsDBNull(0) ? null : reader.GetString(0);
+        return new NurtureFacts(lifecycle.Find(stage) ?? stage ?? lifecycle.Initial,
+            reader.IsDBNull(2) ? null : reader.GetDateTime(2),
+            reader.IsDBNull(3) ? "not_qualified" : reader.GetString(3),
+            reader.IsDBNull(4) ? null : reader.GetDateTime(4),
+            reader.IsDBNull(5) ? null : reader.GetBoolean(5),
+            !reader.IsDBNull(1) && reader.GetString(1).Length > 0);
+    }
+
     /// <summary>Reads the facts of a contact (null when it no longer exists).</summary>
     public static async Task<NurtureFacts?> ReadAsync(LeadFlowDbContext db, LifecycleModel lifecycle, long contactId, string purpose, CancellationToken ct)
     {

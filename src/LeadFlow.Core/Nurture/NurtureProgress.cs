@@ -8,6 +8,8 @@ namespace LeadFlow.Core.Nurture;
 /// (<see cref="NurtureSend"/>). Each call is its own small write, made by Nurture Stage before its instance commits: a
 /// crash in between replays the step, and every write here is idempotent (a visit is keyed by run, stage and entry and
 /// its counters are set, not incremented; a send is keyed by its message id), so the report never counts a step twice.
+/// On SQLite Nurture Stage writes the same rows as a commit effect of its instance (<see cref="NurtureProgressEffect"/>),
+/// in the instance's own transaction; these calls are the path of other providers.
 /// </summary>
 public sealed class NurtureProgress(LeadFlowDbContext db, WriteGate gate, TimeProvider clock)
 {

@@ -18,7 +18,7 @@ namespace LeadFlow.Core.Workflows;
 /// (<see cref="WorkflowDefinitionCache"/>).
 /// </summary>
 public sealed class EfWorkflowStore(IServiceScopeFactory scopes, WriteGate writeGate)
-    : IWorkflowDefinitionStore, IWorkflowInstanceStore, IWorkflowJournalStore, IPublishedDefinitionSource, IAsyncDisposable
+    : IWorkflowDefinitionStore, IWorkflowInstanceStore, IWorkflowJournalStore, IPublishedDefinitionSource, IWorkflowCommitEffectStore, IAsyncDisposable
 {
     private readonly WorkflowDefinitionCache _definitionCache = new();
     private readonly SemaphoreSlim _providerProbe = new(1, 1);
@@ -48,6 +48,12 @@ public sealed class EfWorkflowStore(IServiceScopeFactory scopes, WriteGate write
         }
         return _sqlite;
     }
+
+    /// <summary>The SQLite fast path's connections for other hot reads of the engine (the contact for expressions); null on another provider.</summary>
+    internal ValueTask<SqliteWorkflowPath?> SqlitePathAsync(CancellationToken cancellationToken) => SqliteAsync(cancellationToken);
+
+    /// <summary>Commit effects are applied on SQLite (in the instance commit's savepoint); on another provider activities write directly.</summary>
+    public async ValueTask<bool> AppliesCommitEffectsAsync(CancellationToken cancellationToken) => await SqliteAsync(cancellationToken) is not null;
 
     public async ValueTask DisposeAsync()
     {
@@ -265,8 +271,17 @@ public sealed class EfWorkflowStore(IServiceScopeFactory scopes, WriteGate write
 
         if (await SqliteAsync(cancellationToken) is { } sqlite)
         {
-            await sqlite.CommitAsync(new SqliteWorkflowPath.RowCommit(row, commit.ExpectedRevision, commit.RemovedBookmarkIds, bookmarks, journal), cancellationToken);
+            if (commit.Effects.FirstOrDefault(e => e is not ISqliteCommitEffect) is { } unknown)
+            {
+                // Refused before it queues: inside a group commit it would fail the other instances' commits too.
+                throw new InvalidOperationException($"The SQLite workflow store cannot apply a {unknown.GetType().Name}.");
+            }
+            await sqlite.CommitAsync(new SqliteWorkflowPath.RowCommit(row, commit.ExpectedRevision, commit.RemovedBookmarkIds, bookmarks, journal, commit.Effects), cancellationToken);
             return;
+        }
+        if (commit.Effects.Count > 0)
+        {
+            throw new InvalidOperationException("Commit effects are applied only on SQLite; on this provider activities write directly (AppliesCommitEffectsAsync is false).");
         }
         using var turn = await writeGate.EnterAsync(cancellationToken);
         await using var scope = scopes.CreateAsyncScope();
@@ -377,6 +392,10 @@ public sealed class EfWorkflowStore(IServiceScopeFactory scopes, WriteGate write
 
     public async Task<CorrelationHistory> GetCorrelationHistoryAsync(string definitionId, string? correlationId, CancellationToken cancellationToken)
     {
+        if (await SqliteAsync(cancellationToken) is { } sqlite)
+        {
+            return await sqlite.CorrelationHistoryAsync(definitionId, correlationId, cancellationToken);
+        }
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LeadFlowDbContext>();
         var rows = await db.WorkflowInstances.AsNoTracking().Where(r => r.DefinitionId == definitionId && r.CorrelationId == correlationId)

@@ -1,11 +1,19 @@
 using System.Collections.Concurrent;
 using LeadFlow.Core.Storage;
 using LeadFlow.Workflows.Runtime;
+using LeadFlow.Workflows.Stores;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LeadFlow.Core.Workflows;
+
+/// <summary>A commit effect the SQLite store can apply: its statements, run in the instance commit's savepoint.</summary>
+internal interface ISqliteCommitEffect : IWorkflowCommitEffect
+{
+    /// <summary>Writes the effect; throws a <see cref="WorkflowConcurrencyException"/> with EffectConflict set when its data changed.</summary>
+    void Apply(SqliteWorkflowPath.EffectWriter writer);
+}
 
 /// <summary>
 /// The engine's hot path on SQLite, under <see cref="EfWorkflowStore"/>: the per-instance reads (instance state,
@@ -49,14 +57,21 @@ internal sealed class SqliteWorkflowPath(IServiceScopeFactory scopes, WriteGate 
     private const string SelectBookmarksByHash = "SELECT data FROM workflow_bookmarks WHERE event_name = $1 AND hash = $2";
     private const string SelectBookmarksByCorrelation = "SELECT data FROM workflow_bookmarks WHERE event_name = $1 AND hash = $2 AND correlation_id = $3";
 
+    // A start's policy check: one aggregate over the (definition_id, correlation_id) index instead of every row through EF.
+    private const string SelectHistory =
+        "SELECT count(*), coalesce(sum(status IN ('Idle', 'Running', 'Suspended', 'Faulted')), 0), max(created_at) FROM workflow_instances WHERE definition_id = $1 AND correlation_id = $2";
+
+    private const string SelectHistoryUncorrelated =
+        "SELECT count(*), coalesce(sum(status IN ('Idle', 'Running', 'Suspended', 'Faulted')), 0), max(created_at) FROM workflow_instances WHERE definition_id = $1 AND correlation_id IS NULL";
+
     private readonly ConcurrentBag<Lease> _readers = [];
     private readonly ConcurrentQueue<PendingCommit> _queue = new();
     private Lease? _writer;
     private bool _disposed;
 
-    /// <summary>One instance commit as rows, serialized before it queues.</summary>
+    /// <summary>One instance commit as rows, serialized before it queues, with the activities' effects to apply in its savepoint.</summary>
     public sealed record RowCommit(WorkflowInstanceRow Instance, long? ExpectedRevision, IReadOnlyList<string> RemovedBookmarkIds,
-        IReadOnlyList<WorkflowBookmarkRow> Bookmarks, IReadOnlyList<WorkflowJournalRow> Journal);
+        IReadOnlyList<WorkflowBookmarkRow> Bookmarks, IReadOnlyList<WorkflowJournalRow> Journal, IReadOnlyList<IWorkflowCommitEffect> Effects);
 
     // ---- reads ----
 
@@ -79,6 +94,40 @@ internal sealed class SqliteWorkflowPath(IServiceScopeFactory scopes, WriteGate 
                 result.Add((byte[])reader.GetValue(0));
             }
             return result;
+        }
+        finally
+        {
+            _readers.Add(lease);
+        }
+    }
+
+    /// <summary>How many instances of the definition the correlation has, how many are active, and when the last was created.</summary>
+    public async Task<CorrelationHistory> CorrelationHistoryAsync(string definitionId, string? correlationId, CancellationToken cancellationToken)
+    {
+        var lease = await RentAsync(cancellationToken);
+        try
+        {
+            var command = correlationId is null ? lease.Command(SelectHistoryUncorrelated, definitionId) : lease.Command(SelectHistory, definitionId, correlationId);
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            var total = reader.GetInt32(0);
+            return total == 0
+                ? new CorrelationHistory(0, 0, null)
+                : new CorrelationHistory(total, reader.GetInt32(1), new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Utc)));
+        }
+        finally
+        {
+            _readers.Add(lease);
+        }
+    }
+
+    /// <summary>Runs <paramref name="read"/> on a pooled reader connection (prepared statements kept per connection).</summary>
+    public async Task<T> ReadAsync<T>(Func<Lease, T> read, CancellationToken cancellationToken)
+    {
+        var lease = await RentAsync(cancellationToken);
+        try
+        {
+            return read(lease);
         }
         finally
         {
@@ -167,6 +216,7 @@ internal sealed class SqliteWorkflowPath(IServiceScopeFactory scopes, WriteGate 
                 }
                 catch (Exception ex) when (ex is WorkflowConcurrencyException or SqliteException { SqliteErrorCode: 19 })
                 {
+                    // A revision, unique-index or effect conflict (WorkflowConcurrencyException.EffectConflict) fails this commit only.
                     transaction.Rollback("c");
                     transaction.Release("c");
                     failures[i] = ex as WorkflowConcurrencyException ?? Conflict(batch[i].Commit, (SqliteException)ex);
@@ -231,6 +281,30 @@ internal sealed class SqliteWorkflowPath(IServiceScopeFactory scopes, WriteGate 
         {
             lease.Command(InsertJournal, transaction, j.WorkflowInstanceId, j.Timestamp, j.EventName, j.ActivityId, j.Data).ExecuteNonQuery();
         }
+        if (commit.Effects.Count > 0)
+        {
+            var writer = new EffectWriter(lease, transaction);
+            foreach (var effect in commit.Effects)
+            {
+                ((ISqliteCommitEffect)effect).Apply(writer);   // checked by EfWorkflowStore before the commit queued
+            }
+        }
+    }
+
+    /// <summary>What an <see cref="ISqliteCommitEffect"/> writes with: prepared statements on the writer connection, in the commit's savepoint.</summary>
+    public sealed class EffectWriter
+    {
+        private readonly Lease _lease;
+        private readonly SqliteTransaction _transaction;
+
+        internal EffectWriter(Lease lease, SqliteTransaction transaction)
+        {
+            _lease = lease;
+            _transaction = transaction;
+        }
+
+        /// <summary>Runs one statement ($1, $2... are the values in order); returns the rows it changed.</summary>
+        public int Execute(string sql, params ReadOnlySpan<object?> values) => _lease.Command(sql, _transaction, values).ExecuteNonQuery();
     }
 
     private static WorkflowConcurrencyException Conflict(RowCommit commit, SqliteException ex) =>
@@ -269,7 +343,7 @@ internal sealed class SqliteWorkflowPath(IServiceScopeFactory scopes, WriteGate 
     }
 
     /// <summary>An open connection (from a DbContext, so with the usual pragmas) and its prepared statements.</summary>
-    private sealed class Lease : IAsyncDisposable
+    internal sealed class Lease : IAsyncDisposable
     {
         private readonly AsyncServiceScope _scope;
         private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);

@@ -65,6 +65,16 @@ public sealed class ActivityExecutionContext
 
     public void SetVariable(string name, object? value) => Execution.SetVariable(name, value);
 
+    /// <summary>True when the engine's instance store applies <see cref="Stores.IWorkflowCommitEffect"/>s (otherwise write directly).</summary>
+    public ValueTask<bool> CanAddCommitEffectsAsync() =>
+        Execution.Engine.InstanceStore is Stores.IWorkflowCommitEffectStore store ? store.AppliesCommitEffectsAsync(CancellationToken) : ValueTask.FromResult(false);
+
+    /// <summary>Adds a write to this instance's next commit (only when <see cref="CanAddCommitEffectsAsync"/> said so).</summary>
+    public void AddCommitEffect(Stores.IWorkflowCommitEffect effect) => Execution.CommitEffects.Add(effect);
+
+    /// <summary>The effects added in this burst and not committed yet, oldest first (a later activity may build on them).</summary>
+    public IReadOnlyList<Stores.IWorkflowCommitEffect> PendingCommitEffects => Execution.CommitEffects;
+
     /// <summary>Opens a variable scope owned by this activity; when the branch it schedules completes, this activity runs again.</summary>
     public void CreateScope(IReadOnlyDictionary<string, object?>? variables = null) =>
         Execution.Instance.Scopes.Add(new ActivityScope(ActivityId, variables?.ToDictionary(p => p.Key, p => WorkflowValues.Normalize(p.Value), StringComparer.Ordinal) ?? new(StringComparer.Ordinal), WorkflowValues.Clone(Input)));

@@ -28,6 +28,9 @@ public sealed class WorkflowEngine
     public ActivityRegistry Registry { get; }
     public TimeProvider Time { get; }
 
+    /// <summary>The instance store (activities ask it whether it applies commit effects).</summary>
+    internal IWorkflowInstanceStore InstanceStore => _instances;
+
     /// <summary>
     /// Raised after every instance commit of this engine (start, resume, retry, cancel) with the instance's correlation
     /// id: what may have changed who listens for that correlation's events (bookmarks added or removed, a singleton's or
@@ -71,6 +74,21 @@ public sealed class WorkflowEngine
         {
             throw new WorkflowDefinitionException($"Workflow '{definition.Name ?? definition.DefinitionId}' has no activity '{startId}' to start at.");
         }
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(definition, compiled, startId, options, triggered, cancellationToken).ConfigureAwait(false);
+            }
+            catch (WorkflowConcurrencyException ex) when (ex.EffectConflict && attempt < Options.MaxConcurrencyRetries)
+            {
+                // A commit effect's data changed under the run (a stage moved meanwhile): nothing was stored; start again on fresh data.
+            }
+        }
+    }
+
+    private async Task<WorkflowRunResult> StartOnceAsync(WorkflowDefinition definition, CompiledWorkflow compiled, string startId, StartWorkflowOptions options, bool triggered, CancellationToken cancellationToken)
+    {
         var now = Time.GetUtcNow();
         var (refusal, exclusiveKey) = await CheckPoliciesAsync(definition, options.CorrelationId, now, cancellationToken).ConfigureAwait(false);
         if (refusal is not null)
@@ -96,7 +114,16 @@ public sealed class WorkflowEngine
         };
         instance.Scheduled.Add(new ScheduledActivity(startId, instance.Input, TriggeredStart: triggered));
         var execution = new WorkflowExecution(this, compiled, instance, loadedRevision: null, cancellationToken);
-        if (!await RunAsync(execution).ConfigureAwait(false))
+        bool ran;
+        try
+        {
+            ran = await RunAsync(execution).ConfigureAwait(false);
+        }
+        catch (WorkflowConcurrencyException ex) when (ex.EffectConflict && execution.LoadedRevision is not null)
+        {
+            throw PartlyStored(ex);
+        }
+        if (!ran)
         {
             return WorkflowRunResult.Not(WorkflowRunKind.NotStarted, "The start activity rejected the event (its filter did not match).");
         }
@@ -104,14 +131,24 @@ public sealed class WorkflowEngine
         {
             await CommitAsync(execution).ConfigureAwait(false);
         }
-        catch (WorkflowConcurrencyException ex) when (execution.LoadedRevision is null)
+        catch (WorkflowConcurrencyException ex) when (execution.LoadedRevision is null && !ex.EffectConflict)
         {
             return WorkflowRunResult.Not(WorkflowRunKind.NotStarted, $"Another instance holds this workflow's slot for the correlation: {ex.Message}");
+        }
+        catch (WorkflowConcurrencyException ex) when (ex.EffectConflict && execution.LoadedRevision is not null)
+        {
+            throw PartlyStored(ex);
         }
         var result = WorkflowRunResult.From(instance, WorkflowRunKind.Started);
         await DispatchPostedAsync(execution).ConfigureAwait(false);
         return result;
     }
+
+    /// <summary>
+    /// An effect conflict after a mid-burst commit (an activity that persists the workflow) stored the new instance: starting
+    /// again would make a second one, so it is reported as an ordinary failure of the run (not repeated).
+    /// </summary>
+    private static WorkflowConcurrencyException PartlyStored(WorkflowConcurrencyException ex) => new(ex.Message);
 
     private async Task<(string? Refusal, string? ExclusiveKey)> CheckPoliciesAsync(WorkflowDefinition definition, string? correlationId, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -571,13 +608,21 @@ public sealed class WorkflowEngine
         var instance = execution.Instance;
         instance.LastExecutedAt = Time.GetUtcNow();
         instance.Revision = (execution.LoadedRevision ?? 0) + 1;
-        var commit = new WorkflowInstanceCommit(instance, execution.LoadedRevision, execution.AddedBookmarks.ToList(), execution.RemovedBookmarkIds.ToList(), execution.Journal.ToList());
+        var commit = new WorkflowInstanceCommit(instance, execution.LoadedRevision, execution.AddedBookmarks.ToList(), execution.RemovedBookmarkIds.ToList(), execution.Journal.ToList())
+        {
+            Effects = execution.CommitEffects.Count == 0 ? [] : execution.CommitEffects.ToList(),
+        };
         await _instances.CommitAsync(commit, execution.CancellationToken).ConfigureAwait(false);
         execution.LoadedRevision = instance.Revision;
         execution.AddedBookmarks.Clear();
         execution.RemovedBookmarkIds.Clear();
         execution.Journal.Clear();
+        execution.CommitEffects.Clear();
         InstanceCommitted?.Invoke(instance.CorrelationId);
+        foreach (var effect in commit.Effects)
+        {
+            effect.Committed();
+        }
         var timers = commit.AddedBookmarks.Where(b => b.DueAt is not null).ToList();
         if (timers.Count > 0 && Options.BookmarkScheduler is { } scheduler)
         {

@@ -19,6 +19,7 @@ internal sealed class WorkflowExecution(WorkflowEngine engine, CompiledWorkflow 
     public List<Bookmark> AddedBookmarks { get; } = [];
     public List<string> RemovedBookmarkIds { get; } = [];
     public List<WorkflowEvent> PostedEvents { get; } = [];
+    public List<Stores.IWorkflowCommitEffect> CommitEffects { get; } = [];
     public Bookmark? ResumedBookmark { get; set; }
     public List<WorkflowFault>? RetriedFaults { get; set; }
 

@@ -45,7 +45,33 @@ public sealed record WorkflowInstanceCommit(
     long? ExpectedRevision,
     IReadOnlyList<Bookmark> AddedBookmarks,
     IReadOnlyList<string> RemovedBookmarkIds,
-    IReadOnlyList<JournalRecord> Journal);
+    IReadOnlyList<JournalRecord> Journal)
+{
+    /// <summary>Activities' own writes to apply in the same transaction (<see cref="IWorkflowCommitEffect"/>); empty for most commits.</summary>
+    public IReadOnlyList<IWorkflowCommitEffect> Effects { get; init; } = [];
+}
+
+/// <summary>
+/// A write of an activity's own data (a contact's stage move, for example) that goes into its instance's next commit
+/// instead of a transaction of its own: one transaction and one turn of the writer for both, and the write exists
+/// exactly when the instance state that says it happened does. Only a store that says it applies effects
+/// (<see cref="IWorkflowCommitEffectStore"/>) gets them; the effect's type tells the store how to write it. A store
+/// that finds the effect's data changed since the activity decided it fails the commit with a
+/// <see cref="WorkflowConcurrencyException"/> whose <see cref="WorkflowConcurrencyException.EffectConflict"/> is set,
+/// and the engine runs the burst again.
+/// </summary>
+public interface IWorkflowCommitEffect
+{
+    /// <summary>Called once the commit that carried the effect is durable (for example to ask for an outbox dispatch). Must not throw.</summary>
+    void Committed();
+}
+
+/// <summary>An instance store that can apply some <see cref="IWorkflowCommitEffect"/>s inside its commits.</summary>
+public interface IWorkflowCommitEffectStore
+{
+    /// <summary>True when this store applies commit effects (it may depend on the database provider).</summary>
+    ValueTask<bool> AppliesCommitEffectsAsync(CancellationToken cancellationToken);
+}
 
 /// <summary>Instances of one definition for one correlation: how many are still active (Idle, Running, Suspended, Faulted), and when the last one was created.</summary>
 public readonly record struct CorrelationHistory(int Total, int Active, DateTimeOffset? LastCreatedAt);

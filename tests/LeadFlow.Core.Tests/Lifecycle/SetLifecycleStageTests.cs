@@ -118,6 +118,87 @@ public sealed class SetLifecycleStageTests : DatabaseTest
         Assert.All(definition.Connections, c => Assert.True(ids.Contains(c.SourceActivityId) && ids.Contains(c.TargetActivityId), $"{c.SourceActivityId} -> {c.TargetActivityId}"));
     }
 
+    private const string TwoMoves = """
+        {
+          "definitionId": "two-moves",
+          "name": "two-moves",
+          "activities": [
+            { "activityId": "lead", "type": "SetLifecycleStage", "properties": [ { "name": "Stage", "syntax": "Literal", "expressions": { "Literal": "lead" } } ] },
+            { "activityId": "interfere", "type": "MoveBehindTheWorkflowsBack", "properties": [] },
+            { "activityId": "mql", "type": "SetLifecycleStage", "properties": [ { "name": "Stage", "syntax": "Literal", "expressions": { "Literal": "mql" } } ] }
+          ],
+          "connections": [
+            { "sourceActivityId": "lead", "targetActivityId": "interfere", "outcome": "Done" },
+            { "sourceActivityId": "interfere", "targetActivityId": "mql", "outcome": "Done" }
+          ]
+        }
+        """;
+
+    [Fact]
+    public async Task Two_moves_in_one_burst_are_committed_with_the_instance_in_order_and_the_second_starts_where_the_first_left()
+    {
+        await using var host = new WorkflowTestHost(Database);
+        var contact = await ContactAsync();
+        var run = await StartTwoMovesAsync(host, contact, interfere: false);
+
+        Assert.Equal(WorkflowStatus.Finished, run.Status);
+        await using var db = Database.NewContext();
+        Assert.Equal("mql", (await db.Contacts.SingleAsync(c => c.Id == contact, Ct)).Stage);
+        var changes = await db.ContactStageChanges.OrderBy(c => c.Id).Select(c => new { c.From, c.To, c.ActorId }).ToListAsync(Ct);
+        Assert.Equal([("subscriber", "lead"), ("lead", "mql")], changes.Select(c => (c.From, c.To)));
+        Assert.All(changes, c => Assert.Equal(run.InstanceId, c.ActorId));
+        var journal = await host.Journal.ListAsync(run.InstanceId!, 0, 100, Ct);
+        Assert.Equal(["subscriber", "lead"], journal.Where(r => r.ActivityId is "lead" or "mql" && r.Data?.ContainsKey("From") == true).Select(r => r.Data!["From"]?.ToString()));
+    }
+
+    [Fact]
+    public async Task A_stage_moved_by_someone_else_before_the_commit_makes_the_start_run_again_on_the_new_stage()
+    {
+        await using var host = new WorkflowTestHost(Database);
+        var contact = await ContactAsync();
+        // The middle activity moves the contact to lead through the API's path (its own transaction) on the first run only:
+        // the workflow's own decision (subscriber -> lead) is then stale when its instance commits.
+        var run = await StartTwoMovesAsync(host, contact, interfere: true);
+
+        Assert.Equal(WorkflowStatus.Finished, run.Status);
+        await using var db = Database.NewContext();
+        Assert.Equal("mql", (await db.Contacts.SingleAsync(c => c.Id == contact, Ct)).Stage);
+        var changes = await db.ContactStageChanges.OrderBy(c => c.Id).Select(c => new { c.From, c.To, c.ActorKind }).ToListAsync(Ct);
+        Assert.Equal([("subscriber", "lead", LifecycleActor.SystemKind), ("lead", "mql", LifecycleActor.WorkflowKind)], changes.Select(c => (c.From, c.To, c.ActorKind)));
+        Assert.Equal(1, await db.WorkflowInstances.CountAsync(i => i.DefinitionId == "two-moves", Ct));
+        Assert.Equal(2, MoveBehindTheWorkflowsBack.Runs);
+    }
+
+    private async Task<WorkflowRunResult> StartTwoMovesAsync(WorkflowTestHost host, long contact, bool interfere)
+    {
+        MoveBehindTheWorkflowsBack.Runs = 0;
+        MoveBehindTheWorkflowsBack.Scopes = interfere ? host.Services.GetRequiredService<IServiceScopeFactory>() : null;
+        host.Services.GetRequiredService<ActivityRegistry>().Add<MoveBehindTheWorkflowsBack>();
+        var definitions = host.Services.GetRequiredService<WorkflowDefinitionService>();
+        await definitions.ImportAsync(ElsaJson.ReadDefinition(TwoMoves), publish: true, Ct);
+        return await host.Engine.StartAsync("two-moves", new StartWorkflowOptions(null, contact.ToString(System.Globalization.CultureInfo.InvariantCulture)), Ct);
+    }
+
+    /// <summary>On its first run (when given scopes) moves the correlated contact to lead as the system, in its own transaction.</summary>
+    [Activity(Category = "Test")]
+    public sealed class MoveBehindTheWorkflowsBack : IActivity
+    {
+        public static IServiceScopeFactory? Scopes;
+        public static int Runs;
+
+        public async ValueTask<ActivityResult> ExecuteAsync(ActivityExecutionContext context)
+        {
+            if (++Runs == 1 && Scopes is not null)
+            {
+                await using var scope = Scopes.CreateAsyncScope();
+                var moved = await scope.ServiceProvider.GetRequiredService<MoveStage>()
+                    .HandleAsync(new MoveStageRequest(long.Parse(context.CorrelationId!, System.Globalization.CultureInfo.InvariantCulture), "lead", "by hand", LifecycleActor.System), context.CancellationToken);
+                Assert.Equal(MoveStageOutcome.Moved, moved.Outcome);
+            }
+            return ActivityResult.Done(context.Input);
+        }
+    }
+
     private const string Listener = """
         {
           "definitionId": "on-stage",

@@ -103,7 +103,14 @@ public sealed class NurtureStage(IServiceScopeFactory scopes) : IResumableActivi
         // campaign sent before the fault is not sent again.
         var step = Prepare(context);
         await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<NurtureProgress>().EnterAsync(step.Where, context.CancellationToken);
+        if (await context.CanAddCommitEffectsAsync())
+        {
+            context.AddCommitEffect(NurtureProgressEffect.Entered(step.Where, context.Now.UtcDateTime));
+        }
+        else
+        {
+            await scope.ServiceProvider.GetRequiredService<NurtureProgress>().EnterAsync(step.Where, context.CancellationToken);
+        }
         return await StepAsync(context, step, scope.ServiceProvider, wokenByEvent: false);
     }
 
@@ -143,11 +150,14 @@ public sealed class NurtureStage(IServiceScopeFactory scopes) : IResumableActivi
         var lifecycle = services.GetRequiredService<LifecycleModel>();
         var progress = services.GetRequiredService<NurtureProgress>();
         var ct = context.CancellationToken;
+        var sqlite = await services.GetRequiredService<EfWorkflowStore>().SqlitePathAsync(ct);
         context.JournalData["Stage"] = step.StageName;
         var acted = false;
         while (true)
         {
-            var facts = await NurtureExit.ReadAsync(db, lifecycle, step.ContactId, step.Purpose, ct)
+            var facts = (sqlite is null
+                    ? await NurtureExit.ReadAsync(db, lifecycle, step.ContactId, step.Purpose, ct)
+                    : await sqlite.ReadAsync(lease => NurtureExit.Read(lease, lifecycle, step.ContactId, step.Purpose), ct))
                 ?? throw new InvalidOperationException($"Contact {step.ContactId} no longer exists.");
             var exit = NurtureExit.Decide(facts);
             if (exit is NurtureStatus.Qualified or NurtureStatus.Disqualified or NurtureStatus.Unsubscribed)
@@ -181,7 +191,7 @@ public sealed class NurtureStage(IServiceScopeFactory scopes) : IResumableActivi
             if (!string.IsNullOrWhiteSpace(campaign.Condition) && !await IsTrueAsync(context, campaign.Condition, $"condition of campaign {next + 1}", step))
             {
                 context.SetState(NextState, next + 1);
-                await progress.CampaignAsync(step.Where, next + 1, campaign.Template, NurtureStatus.Passed, null, sent, null, ct);
+                await CampaignAsync(context, progress, step.Where, next + 1, campaign.Template, NurtureStatus.Passed, null, sent, null);
                 continue;
             }
             var result = await services.GetRequiredService<EmailSender>().SendAsync(new EmailRequest(
@@ -197,7 +207,7 @@ public sealed class NurtureStage(IServiceScopeFactory scopes) : IResumableActivi
                 WorkflowInstanceId: context.WorkflowInstanceId), ct);
             if (result.Status != EmailStatus.Sent)
             {
-                await progress.CampaignAsync(step.Where, next + 1, campaign.Template, NurtureStatus.Skipped, result.MessageId, sent, null, ct);
+                await CampaignAsync(context, progress, step.Where, next + 1, campaign.Template, NurtureStatus.Skipped, result.MessageId, sent, null);
                 context.JournalData["Reason"] = result.Reason;
                 return await LeaveAsync(context, step, progress, NurtureStatus.Skipped, result.Reason);
             }
@@ -205,9 +215,22 @@ public sealed class NurtureStage(IServiceScopeFactory scopes) : IResumableActivi
             context.SetState(NextState, next + 1);
             context.SetState(SentState, sent + 1);
             context.SetState(DueState, nextDue);
-            await progress.CampaignAsync(step.Where, next + 1, campaign.Template, NurtureStatus.Sent, result.MessageId, sent + 1, nextDue.UtcDateTime, ct);
+            await CampaignAsync(context, progress, step.Where, next + 1, campaign.Template, NurtureStatus.Sent, result.MessageId, sent + 1, nextDue.UtcDateTime);
             context.Journal(JournalEvents.Information, $"Sent campaign {next + 1} of {step.Campaigns.Count} of stage '{step.StageName}' ({campaign.Template}).",
                 new Dictionary<string, object?> { ["MessageId"] = result.MessageId, ["Template"] = campaign.Template, ["NextAt"] = nextDue.UtcDateTime });
+        }
+    }
+
+    /// <summary>The nurture report's record of a campaign: in the instance's commit where the store applies effects (SQLite), else at once.</summary>
+    private static async ValueTask CampaignAsync(ActivityExecutionContext context, NurtureProgress progress, NurtureProgress.Where where, int campaign, string template, string status, string? messageId, int sent, DateTime? nextAt)
+    {
+        if (await context.CanAddCommitEffectsAsync())
+        {
+            context.AddCommitEffect(NurtureProgressEffect.Campaign(where, campaign, template, status, messageId, sent, nextAt, context.Now.UtcDateTime));
+        }
+        else
+        {
+            await progress.CampaignAsync(where, campaign, template, status, messageId, sent, nextAt, context.CancellationToken);
         }
     }
 
@@ -250,7 +273,14 @@ public sealed class NurtureStage(IServiceScopeFactory scopes) : IResumableActivi
 
     private async ValueTask<ActivityResult> LeaveAsync(ActivityExecutionContext context, Step step, NurtureProgress progress, string status, string? reason = null)
     {
-        await progress.LeaveAsync(step.Where, status, context.CancellationToken);
+        if (await context.CanAddCommitEffectsAsync())
+        {
+            context.AddCommitEffect(NurtureProgressEffect.Left(step.Where, status, context.Now.UtcDateTime));
+        }
+        else
+        {
+            await progress.LeaveAsync(step.Where, status, context.CancellationToken);
+        }
         context.SetState(LeftState, true);
         var outcome = status switch
         {

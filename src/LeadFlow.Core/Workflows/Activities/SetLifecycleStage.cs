@@ -35,8 +35,29 @@ public sealed class SetLifecycleStage(IServiceScopeFactory scopes) : IActivity
             throw new InvalidOperationException($"Set Lifecycle Stage needs the contact id as correlation id; this instance's is '{context.CorrelationId}'.");
         }
         await using var scope = scopes.CreateAsyncScope();
-        var result = await scope.ServiceProvider.GetRequiredService<MoveStage>()
-            .HandleAsync(new MoveStageRequest(contactId, Stage, Reason, LifecycleActor.Workflow(context.WorkflowInstanceId)), context.CancellationToken);
+        var moves = scope.ServiceProvider.GetRequiredService<MoveStage>();
+        var request = new MoveStageRequest(contactId, Stage, Reason, LifecycleActor.Workflow(context.WorkflowInstanceId));
+        MoveStageResult result;
+        if (await context.CanAddCommitEffectsAsync())
+        {
+            // The move goes into this instance's commit (one transaction, one turn of the writer). A move of this contact
+            // earlier in the same burst is not stored yet: decide from the stage it leaves.
+            var earlier = context.PendingCommitEffects.OfType<StageMoveEffect>().LastOrDefault(m => m.ContactId == contactId);
+            var decision = await moves.DecideAsync(request, context.CancellationToken, earlier is null ? null : new PendingStage(earlier.To));
+            if (decision.Outcome == MoveStageOutcome.Moved)
+            {
+                context.AddCommitEffect(new StageMoveEffect(scope.ServiceProvider.GetRequiredService<LeadEventDispatch>())
+                {
+                    ContactId = contactId, Stored = decision.Stored, From = decision.From!, To = decision.To!, Reason = decision.Reason,
+                    Actor = request.Actor, At = context.Now.UtcDateTime,
+                });
+            }
+            result = decision.Result;
+        }
+        else
+        {
+            result = await moves.HandleAsync(request, context.CancellationToken);
+        }
         context.JournalData["Stage"] = result.To;
         context.JournalData["From"] = result.From;
         switch (result.Outcome)
