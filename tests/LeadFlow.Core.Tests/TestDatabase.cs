@@ -35,11 +35,23 @@ public sealed class TestDatabase : IAsyncDisposable
             .AddInterceptors(new SqlitePragmas())
             .Options);
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-        return ValueTask.CompletedTask;
+        // A background task of the code under test (a group-commit writer, a dispatcher's last pass) may still be
+        // closing its connection, which checkpoints and removes the -wal/-shm files while the folder is deleted.
+        for (var attempt = 1; ; attempt++)
+        {
+            SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(_directory, recursive: true);
+                return;
+            }
+            catch (IOException) when (attempt < 20)
+            {
+                await Task.Delay(50);
+            }
+        }
     }
 }
 

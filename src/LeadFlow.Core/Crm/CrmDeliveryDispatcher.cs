@@ -122,15 +122,28 @@ public sealed partial class CrmDeliveryDispatcher(IServiceScopeFactory scopes, C
                     }
                     (batch, _waiting) = (_waiting, []);
                 }
+                Exception? error = null;
                 try
                 {
+                    // The scope (its context and connection) is disposed before anyone waiting is let go: a caller that
+                    // goes on to stop the host and delete the database must not race this task's connection.
                     await using var scope = scopes.CreateAsyncScope();
                     await scope.ServiceProvider.GetRequiredService<CrmOutbox>().RecordAsync(batch.Select(b => (b.Delivery, b.Attempt)).ToList(), node, ct);
-                    batch.ForEach(b => b.Done.SetResult());
                 }
                 catch (Exception ex)
                 {
-                    batch.ForEach(b => b.Done.SetException(ex));
+                    error = ex;
+                }
+                foreach (var (_, _, done) in batch)
+                {
+                    if (error is null)
+                    {
+                        done.SetResult();
+                    }
+                    else
+                    {
+                        done.SetException(error);
+                    }
                 }
             }
         }
