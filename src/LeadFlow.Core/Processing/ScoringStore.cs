@@ -5,7 +5,6 @@ using LeadFlow.Core.Qualification;
 using LeadFlow.Core.Storage;
 using LeadFlow.Rules;
 using Microsoft.Data.Sqlite;
-using SQLitePCL;
 
 namespace LeadFlow.Core.Processing;
 
@@ -310,11 +309,11 @@ internal sealed class ScoringStore(DbConnection connection)
     private void WriteRowsSqlite(IReadOnlyCollection<LeadWork> leads, int versionId, DateTime now)
     {
         var stamp = Sql.Timestamp(now);   // what Microsoft.Data.Sqlite binds for a DateTime, as EF Core writes it
-        var db = ((SqliteConnection)connection).Handle ?? throw new InvalidOperationException("The connection is not open.");
-        using var ledger = new SqliteRow(db, Sql.InsertLedgerRow);
-        using var scores = new SqliteRow(db, Sql.UpsertScoreRow);
-        using var grades = new SqliteRow(db, Sql.UpsertGradeRow);
-        using var qualifications = new SqliteRow(db, Sql.UpsertQualificationRow);
+        var db = (SqliteConnection)connection;
+        using var ledger = new SqliteStatement(db, Sql.InsertLedgerRow);
+        using var scores = new SqliteStatement(db, Sql.UpsertScoreRow);
+        using var grades = new SqliteStatement(db, Sql.UpsertGradeRow);
+        using var qualifications = new SqliteStatement(db, Sql.UpsertQualificationRow);
         foreach (var lead in leads)
         {
             if (!lead.Exists)
@@ -377,57 +376,6 @@ internal sealed class ScoringStore(DbConnection connection)
     /// <summary>The qualification's status holds since it was stored, or since now when it changes.</summary>
     private static DateTime StatusSince(LeadWork lead, string status, DateTime now) =>
         status == lead.QualificationStatus && lead.StatusSince is { } since ? since : now;
-
-    /// <summary>One SQLite statement prepared on a connection's handle and executed per row (parameters numbered from 1).</summary>
-    private sealed class SqliteRow : IDisposable
-    {
-        private readonly sqlite3 _db;
-        private readonly sqlite3_stmt _statement;
-
-        public SqliteRow(sqlite3 db, string sql)
-        {
-            _db = db;
-            Check(raw.sqlite3_prepare_v2(db, sql, out _statement));
-        }
-
-        public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_statement, index, value));
-
-        public void Bind(int index, double value) => Check(raw.sqlite3_bind_double(_statement, index, value));
-
-        public void Bind(int index, string? value) =>
-            Check(value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_text16(_statement, index, value.AsSpan()));
-
-        /// <summary>An instant as EF Core stores it on SQLite (<see cref="ScoringSql.Timestamp"/>), formatted without a string.</summary>
-        public void Bind(int index, DateTime value)
-        {
-            Span<char> text = stackalloc char[32];
-            if (!value.TryFormat(text, out var length, "yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture))
-            {
-                throw new FormatException($"{value:O} does not fit the timestamp format.");
-            }
-            Check(raw.sqlite3_bind_text16(_statement, index, text[..length]));
-        }
-
-        public void Execute()
-        {
-            var rc = raw.sqlite3_step(_statement);
-            raw.sqlite3_reset(_statement);
-            if (rc != raw.SQLITE_DONE)
-            {
-                SqliteException.ThrowExceptionForRC(rc, _db);
-            }
-        }
-
-        public void Dispose() => _statement.Dispose();
-
-        private void Check(int rc)
-        {
-            if (rc != raw.SQLITE_OK)
-            {
-                SqliteException.ThrowExceptionForRC(rc, _db);
-            }
-        }
-    }
 
     public async Task<int> ExecuteAsync(DbTransaction? tx, string sql, CancellationToken ct, params object[] values)
     {
