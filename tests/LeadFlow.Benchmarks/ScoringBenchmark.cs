@@ -175,8 +175,10 @@ internal static class ScoringBenchmark
         var leftAtSent = ScoringData.Count(scoredServer.DatabasePath, "SELECT count(*) FROM inbox");
         // Until the inbox is empty and the processor has finished its last batch (lead events to workflows included).
         var processorStatus = scoredServer.Services.GetRequiredService<ProcessorStatus>();
-        while (ScoringData.Count(scoredServer.DatabasePath, "SELECT count(*) FROM inbox") > 0
-               || (processorStatus.Current.ProcessedInteractions < options.Events && processorStatus.Current.Error is null))
+        // The processor's own count first: counting a large inbox scans it, and a reader in the database every 50 ms
+        // would also hold back the checkpoints of the server it measures.
+        while ((processorStatus.Current.ProcessedInteractions < options.Events && processorStatus.Current.Error is null)
+               || ScoringData.Count(scoredServer.DatabasePath, "SELECT count(*) FROM inbox") > 0)
         {
             await Task.Delay(50, ct);
         }

@@ -209,7 +209,8 @@ public sealed partial class ProcessInbox(
             var write = Stopwatch.GetElapsedTime(writeStarted);
             var result = new BatchResult(inbox.Count, changes.Count, leads.Count, leads.Values.Sum(l => l.Hits.Count), batch.RuleSetVersion,
                 Stopwatch.GetElapsedTime(batch.Started), batch.ReadTime, batch.EvaluateTime, write);
-            LogBatch(result.Interactions, result.ProfileChanges, result.Contacts, result.LedgerRows, result.Elapsed.TotalMilliseconds);
+            LogBatch(result.Interactions, result.ProfileChanges, result.Contacts, result.LedgerRows, result.Elapsed.TotalMilliseconds,
+                result.ReadTime.TotalMilliseconds, result.EvaluateTime.TotalMilliseconds, write.TotalMilliseconds);
             return result;
         }
         finally
@@ -275,8 +276,8 @@ public sealed partial class ProcessInbox(
             ? await store.ExecuteAsync(tx, sql, ct, ids.Max())
             : await store.ExecuteAsync(tx, sql, ct, ScoringStore.IdsJson(ids));
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Processed {Interactions} interactions and {ProfileChanges} profile changes of {Contacts} contacts ({LedgerRows} ledger rows) in {ElapsedMs} ms")]
-    private partial void LogBatch(int interactions, int profileChanges, int contacts, int ledgerRows, double elapsedMs);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Processed {Interactions} interactions and {ProfileChanges} profile changes of {Contacts} contacts ({LedgerRows} ledger rows) in {ElapsedMs} ms (read {ReadMs}, evaluate {EvaluateMs}, write {WriteMs})")]
+    private partial void LogBatch(int interactions, int profileChanges, int contacts, int ledgerRows, double elapsedMs, double readMs, double evaluateMs, double writeMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scoring batch conflicted with another writer (attempt {Attempt}); redoing it on fresh data")]
     private partial void LogConflict(int attempt);
