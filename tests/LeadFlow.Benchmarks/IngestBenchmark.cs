@@ -84,8 +84,13 @@ internal static class IngestBenchmark
         var runs = command == "ingest" ? $" runs={options.Runs}" : "";
         Console.Out.WriteLine($"leadflow-bench {command}: events={options.Events} batch={options.Batch} contacts={options.Contacts}{runs} " +
             $"format={options.FormatName} concurrency={options.Concurrency} seed={options.Seed} cores={Environment.ProcessorCount} gc={(GCSettings.IsServerGC ? "server" : "workstation")} " +
+            $"datas={(DynamicAdaptation() == "0" ? "off" : "on")} concurrent-gc={(GCSettings.LatencyMode == GCLatencyMode.Batch ? "off" : "on")} " +
             $"runtime={Environment.Version} contact-created-trigger={(options.ContactCreatedTrigger ? "yes" : "no")} started={DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ}");
     }
+
+    /// <summary>The GC's dynamic adaptation setting (DATAS): the environment's, else the runtime configuration's.</summary>
+    private static string? DynamicAdaptation() =>
+        Environment.GetEnvironmentVariable("DOTNET_GCDynamicAdaptationMode") ?? AppContext.GetData("System.GC.DynamicAdaptationMode")?.ToString();
 
     private static async Task<RunResult> RunOnceAsync(BenchOptions options, int run, CancellationToken ct)
     {

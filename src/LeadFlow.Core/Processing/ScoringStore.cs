@@ -52,7 +52,7 @@ internal sealed class ScoringStore(DbConnection connection)
     /// <summary>The next inbox rows after <paramref name="after"/> (0: from the start).</summary>
     public async Task<List<InboxRow>> ReadInboxAsync(int limit, long after, CancellationToken ct)
     {
-        var rows = new List<InboxRow>(Math.Min(limit, 100_000));
+        var rows = new List<InboxRow>(Math.Min(limit, 1024));   // grows with a backlog; an idle poll allocates little
         await using var command = Command(null, Sql.ReadInbox, limit, after);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
