@@ -14,12 +14,14 @@ public sealed class RuleSet
     private readonly Dictionary<string, CompiledWorkflow> _byFile;
     private readonly CompiledWorkflow _grading;
     private readonly CompiledWorkflow[] _qualification;
+    private readonly IReadOnlyDictionary<string, ScoringSplit> _splits;
 
     internal RuleSet(
         string version,
         DateTime loadedAt,
         RulesEngine.RulesEngine engine,
         IReadOnlyList<CompiledWorkflow> workflows,
+        IReadOnlyDictionary<string, ScoringSplit> splits,
         IReadOnlyList<ScoringModel> scoringModels,
         GradingModel grading,
         IReadOnlyList<RuleFileInfo> files)
@@ -31,6 +33,7 @@ public sealed class RuleSet
         _byFile = workflows.ToDictionary(w => w.File, StringComparer.Ordinal);
         _grading = workflows.Single(w => w.Kind == RuleFileKind.Grading);
         _qualification = [.. workflows.Where(w => w.Kind == RuleFileKind.Qualification)];
+        _splits = splits;
         ScoringModels = scoringModels;
         Grading = grading;
         Files = files;
@@ -69,13 +72,19 @@ public sealed class RuleSet
         {
             throw new ArgumentException($"'{model.Name}' is not a scoring model of rule set {Version}.", nameof(model));
         }
-        var results = await ExecuteAsync(wf, RuleInputs.Scoring(contact, account, interaction), ct).ConfigureAwait(false);
+        // Only the rules that can match this interaction's type run (ScoringSplit); the others cannot match.
+        var part = _splits.TryGetValue(wf.Name, out var split) ? split.For(interaction.Type) : null;
+        if (part is { Workflow: null })
+        {
+            return [];
+        }
+        var results = await ExecuteAsync(wf, part?.Workflow ?? wf.Name, RuleInputs.Scoring(contact, account, interaction), ct).ConfigureAwait(false);
         List<RuleHit>? hits = null;
         for (var i = 0; i < results.Count; i++)
         {
             if (results[i].IsSuccess)
             {
-                (hits ??= []).Add(RuleFor(wf, results, i).Hit);
+                (hits ??= []).Add(RuleFor(wf, results, i, part?.Indices).Hit);
             }
         }
         return hits ?? (IReadOnlyList<RuleHit>)[];
@@ -216,9 +225,13 @@ public sealed class RuleSet
         return null;
     }
 
-    internal async ValueTask<List<RuleResultTree>> ExecuteAsync(CompiledWorkflow wf, RuleParameter[] inputs, CancellationToken ct)
+    internal ValueTask<List<RuleResultTree>> ExecuteAsync(CompiledWorkflow wf, RuleParameter[] inputs, CancellationToken ct) =>
+        ExecuteAsync(wf, wf.Name, inputs, ct);
+
+    /// <summary>Runs <paramref name="workflowName"/> (<paramref name="wf"/> or one of its <see cref="ScoringSplit"/> groups); errors name <paramref name="wf"/>'s file.</summary>
+    private async ValueTask<List<RuleResultTree>> ExecuteAsync(CompiledWorkflow wf, string workflowName, RuleParameter[] inputs, CancellationToken ct)
     {
-        var results = await _engine.ExecuteAllRulesAsync(wf.Name, inputs, ct).ConfigureAwait(false);
+        var results = await _engine.ExecuteAllRulesAsync(workflowName, inputs, ct).ConfigureAwait(false);
         for (var i = 0; i < results.Count; i++)
         {
             var r = results[i];
@@ -245,13 +258,15 @@ public sealed class RuleSet
         }
     }
 
-    private static CompiledRule RuleFor(CompiledWorkflow wf, List<RuleResultTree> results, int index)
+    private static CompiledRule RuleFor(CompiledWorkflow wf, List<RuleResultTree> results, int index, int[]? indices = null)
     {
-        // RulesEngine returns one result per enabled top-level rule, in file order; the name check guards that assumption.
+        // RulesEngine returns one result per enabled top-level rule of the workflow run (the file's, or a group of it
+        // whose rules are indices into the file's), in order; the name check guards that assumption.
         var name = results[index].Rule.RuleName;
-        if (results.Count == wf.Rules.Length && wf.Rules[index].Name == name)
+        if (indices is null ? results.Count == wf.Rules.Length && wf.Rules[index].Name == name
+            : results.Count == indices.Length && wf.Rules[indices[index]].Name == name)
         {
-            return wf.Rules[index];
+            return wf.Rules[indices is null ? index : indices[index]];
         }
         return wf.ByName.TryGetValue(name, out var rule)
             ? rule
