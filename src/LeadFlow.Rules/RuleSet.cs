@@ -61,13 +61,20 @@ public sealed class RuleSet
     }
 
     /// <summary>The rules of <paramref name="model"/> that match <paramref name="interaction"/>, in file order (caps not applied: see <see cref="ScoreState.Apply"/>).</summary>
-    public async ValueTask<IReadOnlyList<RuleHit>> ScoreAsync(
+    public ValueTask<IReadOnlyList<RuleHit>> ScoreAsync(
         ScoringModel model, InteractionFacts interaction, ContactFacts contact, AccountFacts account, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(interaction);
+        return ScoreAsync(model, interaction, new ContactInputs(contact, account), ct);
+    }
+
+    /// <inheritdoc cref="ScoreAsync(ScoringModel, InteractionFacts, ContactFacts, AccountFacts, CancellationToken)"/>
+    public async ValueTask<IReadOnlyList<RuleHit>> ScoreAsync(
+        ScoringModel model, InteractionFacts interaction, ContactInputs inputs, CancellationToken ct = default)
+    {
         ArgumentNullException.ThrowIfNull(model);
-        InputLimits.Check(interaction);
-        InputLimits.Check(contact);
-        InputLimits.Check(account);
+        ArgumentNullException.ThrowIfNull(inputs);
+        var parameters = inputs.Scoring(interaction);
         if (!_byName.TryGetValue(model.Name, out var wf) || wf.Kind != RuleFileKind.Scoring)
         {
             throw new ArgumentException($"'{model.Name}' is not a scoring model of rule set {Version}.", nameof(model));
@@ -78,7 +85,7 @@ public sealed class RuleSet
         {
             return [];
         }
-        var results = await ExecuteAsync(wf, part?.Workflow ?? wf.Name, RuleInputs.Scoring(contact, account, interaction), ct).ConfigureAwait(false);
+        var results = await ExecuteAsync(wf, part?.Workflow ?? wf.Name, parameters, ct).ConfigureAwait(false);
         List<RuleHit>? hits = null;
         for (var i = 0; i < results.Count; i++)
         {
@@ -91,11 +98,14 @@ public sealed class RuleSet
     }
 
     /// <summary>Fit points (sum of matching grading rules) and the grade they map to.</summary>
-    public async ValueTask<GradeResult> GradeAsync(ContactFacts contact, AccountFacts account, CancellationToken ct = default)
+    public ValueTask<GradeResult> GradeAsync(ContactFacts contact, AccountFacts account, CancellationToken ct = default) =>
+        GradeAsync(new ContactInputs(contact, account), ct);
+
+    /// <inheritdoc cref="GradeAsync(ContactFacts, AccountFacts, CancellationToken)"/>
+    public async ValueTask<GradeResult> GradeAsync(ContactInputs inputs, CancellationToken ct = default)
     {
-        InputLimits.Check(contact);
-        InputLimits.Check(account);
-        var results = await ExecuteAsync(_grading, RuleInputs.Grading(contact, account), ct).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(inputs);
+        var results = await ExecuteAsync(_grading, inputs.Grading(), ct).ConfigureAwait(false);
         var hits = new List<RuleHit>();
         var fit = 0.0;
         for (var i = 0; i < results.Count; i++)
@@ -111,12 +121,17 @@ public sealed class RuleSet
     }
 
     /// <summary>SQL rules first, then MQL rules, each in file order (files by name); the first match decides.</summary>
-    public async ValueTask<QualificationResult> QualifyAsync(LeadFacts lead, ContactFacts contact, AccountFacts account, CancellationToken ct = default)
+    public ValueTask<QualificationResult> QualifyAsync(LeadFacts lead, ContactFacts contact, AccountFacts account, CancellationToken ct = default)
     {
         InputLimits.Check(lead);
-        InputLimits.Check(contact);
-        InputLimits.Check(account);
-        var inputs = RuleInputs.Qualification(lead, contact, account);
+        return QualifyAsync(lead, new ContactInputs(contact, account), ct);
+    }
+
+    /// <inheritdoc cref="QualifyAsync(LeadFacts, ContactFacts, AccountFacts, CancellationToken)"/>
+    public async ValueTask<QualificationResult> QualifyAsync(LeadFacts lead, ContactInputs contact, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(contact);
+        var inputs = contact.Qualification(lead);
         (CompiledWorkflow File, CompiledRule Rule, RuleResultTree Result)? sql = null, mql = null;
         foreach (var wf in _qualification)
         {

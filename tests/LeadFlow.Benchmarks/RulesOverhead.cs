@@ -12,7 +12,7 @@ namespace LeadFlow.Benchmarks;
 /// <list type="bullet">
 /// <item><b>raw</b>: one <c>ExecuteAllRulesAsync</c> per model, points of the successful rules summed from a dictionary
 /// built once (the least any caller must do to score);</item>
-/// <item><b>LeadFlow rules</b>: <see cref="RuleSet.ScoreAsync"/> per model (input caps, error checks, hit mapping);</item>
+/// <item><b>LeadFlow rules</b>: <see cref="RuleSet.ScoreAsync(ScoringModel, InteractionFacts, ContactFacts, AccountFacts, CancellationToken)"/> per model (input caps, error checks, hit mapping);</item>
 /// <item><b>LeadFlow scoring</b>: the same plus <see cref="ScoreState.Apply"/> per model (caps, decay bookkeeping):
 /// everything LeadFlow decides per interaction before storage.</item>
 /// </list>
