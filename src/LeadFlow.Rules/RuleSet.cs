@@ -15,6 +15,8 @@ public sealed class RuleSet
     private readonly CompiledWorkflow _grading;
     private readonly CompiledWorkflow[] _qualification;
     private readonly IReadOnlyDictionary<string, ScoringSplit> _splits;
+    private readonly ScoringPlan? _plan;
+    private readonly CompiledWorkflow[] _scoring;
 
     internal RuleSet(
         string version,
@@ -22,6 +24,7 @@ public sealed class RuleSet
         RulesEngine.RulesEngine engine,
         IReadOnlyList<CompiledWorkflow> workflows,
         IReadOnlyDictionary<string, ScoringSplit> splits,
+        ScoringPlan? plan,
         IReadOnlyList<ScoringModel> scoringModels,
         GradingModel grading,
         IReadOnlyList<RuleFileInfo> files)
@@ -34,6 +37,8 @@ public sealed class RuleSet
         _grading = workflows.Single(w => w.Kind == RuleFileKind.Grading);
         _qualification = [.. workflows.Where(w => w.Kind == RuleFileKind.Qualification)];
         _splits = splits;
+        _plan = plan;
+        _scoring = [.. scoringModels.Select(m => _byName[m.Name])];
         ScoringModels = scoringModels;
         Grading = grading;
         Files = files;
@@ -46,6 +51,9 @@ public sealed class RuleSet
     public IReadOnlyList<ScoringModel> ScoringModels { get; }
     public GradingModel Grading { get; }
     public IReadOnlyList<RuleFileInfo> Files { get; }
+
+    /// <summary>How scoring combines the models in one RulesEngine call (null: one call per model).</summary>
+    internal ScoringPlan? Plan => _plan;
 
     /// <summary>The scoring model with this name, or null.</summary>
     public ScoringModel? FindModel(string name)
@@ -95,6 +103,65 @@ public sealed class RuleSet
             }
         }
         return hits ?? (IReadOnlyList<RuleHit>)[];
+    }
+
+    /// <summary>
+    /// <see cref="ScoreAsync(ScoringModel, InteractionFacts, ContactInputs, CancellationToken)"/> for every model, in
+    /// <see cref="ScoringModels"/> order (the same hits, and the same first error), with one RulesEngine call when the
+    /// files can be combined (<see cref="ScoringPlan"/>).
+    /// </summary>
+    public async ValueTask<IReadOnlyList<RuleHit>[]> ScoreAllAsync(InteractionFacts interaction, ContactInputs inputs, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var parameters = inputs.Scoring(interaction);
+        var hits = new IReadOnlyList<RuleHit>[_scoring.Length];
+        if (_plan is null)
+        {
+            for (var m = 0; m < hits.Length; m++)
+            {
+                hits[m] = await ScoreAsync(ScoringModels[m], interaction, inputs, ct).ConfigureAwait(false);
+            }
+            return hits;
+        }
+        Array.Fill(hits, []);
+        var group = _plan.For(interaction.Type);
+        if (group.Workflow is null)
+        {
+            return hits;
+        }
+        var results = await _engine.ExecuteAllRulesAsync(group.Workflow, parameters, ct).ConfigureAwait(false);
+        if (results.Count != group.Indices.Length)
+        {
+            throw new RuleEvaluationException(_scoring[0].File, group.Workflow, "RulesEngine returned a result per rule other than LeadFlow loaded.");
+        }
+        for (var i = 0; i < results.Count; i++)
+        {
+            var r = results[i];
+            if (!string.IsNullOrEmpty(r.ExceptionMessage) || r.ChildResults is not null)
+            {
+                ThrowIfFailed(_scoring[group.Models[i]], r, r.Rule.RuleName);
+            }
+        }
+        for (var i = 0; i < results.Count; i++)
+        {
+            if (!results[i].IsSuccess)
+            {
+                continue;
+            }
+            var wf = _scoring[group.Models[i]];
+            var rule = wf.Rules[group.Indices[i]];
+            if (rule.Name != results[i].Rule.RuleName)
+            {
+                throw new RuleEvaluationException(wf.File, results[i].Rule.RuleName, "RulesEngine returned a result for a rule LeadFlow did not load.");
+            }
+            var list = hits[group.Models[i]] as List<RuleHit>;
+            if (list is null)
+            {
+                hits[group.Models[i]] = list = [];
+            }
+            list.Add(rule.Hit);
+        }
+        return hits;
     }
 
     /// <summary>Fit points (sum of matching grading rules) and the grade they map to.</summary>

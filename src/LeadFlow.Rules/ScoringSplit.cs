@@ -34,6 +34,9 @@ internal sealed class ScoringSplit
         Workflows = workflows;
     }
 
+    /// <summary>The interaction types some rule is limited to.</summary>
+    public IEnumerable<string> Types => _byType.Keys;
+
     /// <summary>The group workflows to register with the engine (none is the whole file).</summary>
     public IReadOnlyList<Workflow> Workflows { get; }
 

@@ -85,19 +85,30 @@ public sealed class ScoringSplitTests
         Assert.Equal(["competitor-domain", "student-domain"], RulesFor("Email_Open"));
         Assert.Equal(["competitor-domain", "student-domain"], RulesFor(null));
         Assert.Equal(6, RulesFor("page_view").Count(r => r.EndsWith("-page", StringComparison.Ordinal) || r == "page-view"));
+
+        // Both models in one RulesEngine call where both have rules for the type; main's group alone where only it has.
+        var models = set.ScoringModels.Select(m => m.Name).ToList();
+        var pageView = set.Plan!.For("page_view");
+        Assert.Equal(["analytics", "main"], pageView.Models.Distinct().Select(m => models[m]).Order(StringComparer.Ordinal));
+        Assert.Equal(8 + 3, pageView.Indices.Length);
+        var open = set.Plan.For("email_open");
+        Assert.Equal([models.IndexOf("main")], open.Models.Distinct());
+        Assert.Equal(split.For("email_open").Workflow, open.Workflow);
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    public async Task Split_scoring_equals_whole_file_evaluation_on_random_inputs(int seed)
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(3, true)]
+    public async Task Split_scoring_equals_whole_file_evaluation_on_random_inputs(int seed, bool sharedRuleName)
     {
         using var rules = new TempRules();
-        rules.Write("scoring/tricky.json", Tricky);
+        // A rule name used by two files keeps the models in separate RulesEngine calls (ScoringPlan is not built).
+        rules.Write("scoring/tricky.json", sharedRuleName ? Tricky.Replace("\"contact-only\"", "\"page-view\"", StringComparison.Ordinal) : Tricky);
         var result = await RuleSetLoader.LoadAsync(rules.Path, Ct);
         Assert.True(result.Succeeded, string.Join("\n", result.Problems));
         var set = result.RuleSet!;
+        Assert.Equal(sharedRuleName, set.Plan is null);
         var random = new Random(seed);
         var (hits, errors) = (0, 0);
 
@@ -114,25 +125,44 @@ public sealed class ScoringSplitTests
                 Properties = random.Next(4) == 0 ? new Dictionary<string, string> { ["query"] = "pricing plans" } : new Dictionary<string, string>(),
             };
             var account = random.Next(3) == 0 ? AccountFacts.None : Shipped.MidMarketSaas;
+
+            // Before: each model's whole file, in model order; the first error stops.
+            var expected = new List<List<(string, double)>>();
+            RuleEvaluationException? expectedError = null;
             foreach (var model in set.ScoringModels)
             {
-                var (expected, expectedError) = await Outcome(() => set.RunRulesAsync(model.Name, contact, account, interaction, null, Ct));
-                var (actual, actualError) = await Outcome(async () => await set.ScoreAsync(model, interaction, contact, account, Ct));
+                var (matches, error) = await Outcome(() => set.RunRulesAsync(model.Name, contact, account, interaction, null, Ct));
+                if (error is not null)
+                {
+                    expectedError = error;
+                    break;
+                }
+                expected.Add([.. matches!.Select(m => (m.Rule, model.Rules.Single(r => r.Name == m.Rule).Points))]);
+            }
+            var (perModel, perModelError) = await Outcome(async () =>
+            {
+                var list = new List<List<(string, double)>>();
+                foreach (var model in set.ScoringModels)
+                {
+                    list.Add([.. (await set.ScoreAsync(model, interaction, contact, account, Ct)).Select(h => (h.Rule, h.Points))]);
+                }
+                return list;
+            });
+            var (all, allError) = await Outcome(async () =>
+                (await set.ScoreAllAsync(interaction, new ContactInputs(contact, account), Ct)).Select(h => h.Select(x => (x.Rule, x.Points)).ToList()).ToList());
 
+            foreach (var (actual, actualError) in new[] { (perModel, perModelError), (all, allError) })
+            {
                 Assert.Equal(expectedError is null, actualError is null);
                 if (expectedError is not null)
                 {
-                    Assert.Equal(expectedError.File, actualError!.File);
-                    Assert.Equal(expectedError.Rule, actualError.Rule);
-                    Assert.Equal(expectedError.Reason, actualError.Reason);
-                    errors++;
+                    Assert.Equal((expectedError.File, expectedError.Rule, expectedError.Reason), (actualError!.File, actualError.Rule, actualError.Reason));
                     continue;
                 }
-                var expectedHits = expected!.Select(m => (m.Rule, model.Rules.Single(r => r.Name == m.Rule).Points)).ToList();
-                var actualHits = actual!.Select(h => (h.Rule, h.Points)).ToList();
-                Assert.Equal(expectedHits, actualHits);
-                hits += actualHits.Count;
+                Assert.Equal(expected, actual!);
             }
+            errors += expectedError is null ? 0 : 1;
+            hits += expectedError is null ? expected.Sum(h => h.Count) : 0;
         }
         // The random inputs reach matches and errors, not only "no match".
         Assert.True(hits > 1000, $"{hits} hits");

@@ -18,10 +18,11 @@ internal static class LeadEvaluator
         foreach (var interaction in lead.Interactions)
         {
             var facts = interaction.Facts;
+            var byModel = await rules.ScoreAllAsync(facts, inputs, ct);
             for (var m = 0; m < models.Count; m++)
             {
                 var model = models[m];
-                var hits = await rules.ScoreAsync(model, facts, inputs, ct);
+                var hits = byModel[m];
                 if (hits.Count == 0)
                 {
                     continue;
