@@ -11,7 +11,7 @@ namespace LeadFlow.Rules;
 /// </summary>
 internal static class ExpressionChecks
 {
-    private static readonly RuleExpressionParser Parser = new(EngineFactory.Settings());
+    internal static readonly RuleExpressionParser Parser = new(EngineFactory.Settings());
 
     public static void Check(string file, RuleFileKind kind, Workflow workflow, JToken root, List<RuleProblem> problems)
     {

@@ -14,12 +14,17 @@ public sealed class RuleSet
     private readonly Dictionary<string, CompiledWorkflow> _byFile;
     private readonly CompiledWorkflow _grading;
     private readonly CompiledWorkflow[] _qualification;
+    private readonly IReadOnlyDictionary<string, ScoringSplit> _splits;
+    private readonly ScoringPlan? _plan;
+    private readonly CompiledWorkflow[] _scoring;
 
     internal RuleSet(
         string version,
         DateTime loadedAt,
         RulesEngine.RulesEngine engine,
         IReadOnlyList<CompiledWorkflow> workflows,
+        IReadOnlyDictionary<string, ScoringSplit> splits,
+        ScoringPlan? plan,
         IReadOnlyList<ScoringModel> scoringModels,
         GradingModel grading,
         IReadOnlyList<RuleFileInfo> files)
@@ -31,6 +36,9 @@ public sealed class RuleSet
         _byFile = workflows.ToDictionary(w => w.File, StringComparer.Ordinal);
         _grading = workflows.Single(w => w.Kind == RuleFileKind.Grading);
         _qualification = [.. workflows.Where(w => w.Kind == RuleFileKind.Qualification)];
+        _splits = splits;
+        _plan = plan;
+        _scoring = [.. scoringModels.Select(m => _byName[m.Name])];
         ScoringModels = scoringModels;
         Grading = grading;
         Files = files;
@@ -43,6 +51,9 @@ public sealed class RuleSet
     public IReadOnlyList<ScoringModel> ScoringModels { get; }
     public GradingModel Grading { get; }
     public IReadOnlyList<RuleFileInfo> Files { get; }
+
+    /// <summary>How scoring combines the models in one RulesEngine call (null: one call per model).</summary>
+    internal ScoringPlan? Plan => _plan;
 
     /// <summary>The scoring model with this name, or null.</summary>
     public ScoringModel? FindModel(string name)
@@ -58,35 +69,110 @@ public sealed class RuleSet
     }
 
     /// <summary>The rules of <paramref name="model"/> that match <paramref name="interaction"/>, in file order (caps not applied: see <see cref="ScoreState.Apply"/>).</summary>
-    public async ValueTask<IReadOnlyList<RuleHit>> ScoreAsync(
+    public ValueTask<IReadOnlyList<RuleHit>> ScoreAsync(
         ScoringModel model, InteractionFacts interaction, ContactFacts contact, AccountFacts account, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(interaction);
+        return ScoreAsync(model, interaction, new ContactInputs(contact, account), ct);
+    }
+
+    /// <inheritdoc cref="ScoreAsync(ScoringModel, InteractionFacts, ContactFacts, AccountFacts, CancellationToken)"/>
+    public async ValueTask<IReadOnlyList<RuleHit>> ScoreAsync(
+        ScoringModel model, InteractionFacts interaction, ContactInputs inputs, CancellationToken ct = default)
+    {
         ArgumentNullException.ThrowIfNull(model);
-        InputLimits.Check(interaction);
-        InputLimits.Check(contact);
-        InputLimits.Check(account);
+        ArgumentNullException.ThrowIfNull(inputs);
+        var parameters = inputs.Scoring(interaction);
         if (!_byName.TryGetValue(model.Name, out var wf) || wf.Kind != RuleFileKind.Scoring)
         {
             throw new ArgumentException($"'{model.Name}' is not a scoring model of rule set {Version}.", nameof(model));
         }
-        var results = await ExecuteAsync(wf, RuleInputs.Scoring(contact, account, interaction), ct).ConfigureAwait(false);
+        // Only the rules that can match this interaction's type run (ScoringSplit); the others cannot match.
+        var part = _splits.TryGetValue(wf.Name, out var split) ? split.For(interaction.Type) : null;
+        if (part is { Workflow: null })
+        {
+            return [];
+        }
+        var results = await ExecuteAsync(wf, part?.Workflow ?? wf.Name, parameters, ct).ConfigureAwait(false);
         List<RuleHit>? hits = null;
         for (var i = 0; i < results.Count; i++)
         {
             if (results[i].IsSuccess)
             {
-                (hits ??= []).Add(RuleFor(wf, results, i).Hit);
+                (hits ??= []).Add(RuleFor(wf, results, i, part?.Indices).Hit);
             }
         }
         return hits ?? (IReadOnlyList<RuleHit>)[];
     }
 
-    /// <summary>Fit points (sum of matching grading rules) and the grade they map to.</summary>
-    public async ValueTask<GradeResult> GradeAsync(ContactFacts contact, AccountFacts account, CancellationToken ct = default)
+    /// <summary>
+    /// <see cref="ScoreAsync(ScoringModel, InteractionFacts, ContactInputs, CancellationToken)"/> for every model, in
+    /// <see cref="ScoringModels"/> order (the same hits, and the same first error), with one RulesEngine call when the
+    /// files can be combined (<see cref="ScoringPlan"/>).
+    /// </summary>
+    public async ValueTask<IReadOnlyList<RuleHit>[]> ScoreAllAsync(InteractionFacts interaction, ContactInputs inputs, CancellationToken ct = default)
     {
-        InputLimits.Check(contact);
-        InputLimits.Check(account);
-        var results = await ExecuteAsync(_grading, RuleInputs.Grading(contact, account), ct).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(inputs);
+        var parameters = inputs.Scoring(interaction);
+        var hits = new IReadOnlyList<RuleHit>[_scoring.Length];
+        if (_plan is null)
+        {
+            for (var m = 0; m < hits.Length; m++)
+            {
+                hits[m] = await ScoreAsync(ScoringModels[m], interaction, inputs, ct).ConfigureAwait(false);
+            }
+            return hits;
+        }
+        Array.Fill(hits, []);
+        var group = _plan.For(interaction.Type);
+        if (group.Workflow is null)
+        {
+            return hits;
+        }
+        var results = await _engine.ExecuteAllRulesAsync(group.Workflow, parameters, ct).ConfigureAwait(false);
+        if (results.Count != group.Indices.Length)
+        {
+            throw new RuleEvaluationException(_scoring[0].File, group.Workflow, "RulesEngine returned a result per rule other than LeadFlow loaded.");
+        }
+        for (var i = 0; i < results.Count; i++)
+        {
+            var r = results[i];
+            if (!string.IsNullOrEmpty(r.ExceptionMessage) || r.ChildResults is not null)
+            {
+                ThrowIfFailed(_scoring[group.Models[i]], r, r.Rule.RuleName);
+            }
+        }
+        for (var i = 0; i < results.Count; i++)
+        {
+            if (!results[i].IsSuccess)
+            {
+                continue;
+            }
+            var wf = _scoring[group.Models[i]];
+            var rule = wf.Rules[group.Indices[i]];
+            if (rule.Name != results[i].Rule.RuleName)
+            {
+                throw new RuleEvaluationException(wf.File, results[i].Rule.RuleName, "RulesEngine returned a result for a rule LeadFlow did not load.");
+            }
+            var list = hits[group.Models[i]] as List<RuleHit>;
+            if (list is null)
+            {
+                hits[group.Models[i]] = list = [];
+            }
+            list.Add(rule.Hit);
+        }
+        return hits;
+    }
+
+    /// <summary>Fit points (sum of matching grading rules) and the grade they map to.</summary>
+    public ValueTask<GradeResult> GradeAsync(ContactFacts contact, AccountFacts account, CancellationToken ct = default) =>
+        GradeAsync(new ContactInputs(contact, account), ct);
+
+    /// <inheritdoc cref="GradeAsync(ContactFacts, AccountFacts, CancellationToken)"/>
+    public async ValueTask<GradeResult> GradeAsync(ContactInputs inputs, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var results = await ExecuteAsync(_grading, inputs.Grading(), ct).ConfigureAwait(false);
         var hits = new List<RuleHit>();
         var fit = 0.0;
         for (var i = 0; i < results.Count; i++)
@@ -102,12 +188,17 @@ public sealed class RuleSet
     }
 
     /// <summary>SQL rules first, then MQL rules, each in file order (files by name); the first match decides.</summary>
-    public async ValueTask<QualificationResult> QualifyAsync(LeadFacts lead, ContactFacts contact, AccountFacts account, CancellationToken ct = default)
+    public ValueTask<QualificationResult> QualifyAsync(LeadFacts lead, ContactFacts contact, AccountFacts account, CancellationToken ct = default)
     {
         InputLimits.Check(lead);
-        InputLimits.Check(contact);
-        InputLimits.Check(account);
-        var inputs = RuleInputs.Qualification(lead, contact, account);
+        return QualifyAsync(lead, new ContactInputs(contact, account), ct);
+    }
+
+    /// <inheritdoc cref="QualifyAsync(LeadFacts, ContactFacts, AccountFacts, CancellationToken)"/>
+    public async ValueTask<QualificationResult> QualifyAsync(LeadFacts lead, ContactInputs contact, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(contact);
+        var inputs = contact.Qualification(lead);
         (CompiledWorkflow File, CompiledRule Rule, RuleResultTree Result)? sql = null, mql = null;
         foreach (var wf in _qualification)
         {
@@ -216,9 +307,13 @@ public sealed class RuleSet
         return null;
     }
 
-    internal async ValueTask<List<RuleResultTree>> ExecuteAsync(CompiledWorkflow wf, RuleParameter[] inputs, CancellationToken ct)
+    internal ValueTask<List<RuleResultTree>> ExecuteAsync(CompiledWorkflow wf, RuleParameter[] inputs, CancellationToken ct) =>
+        ExecuteAsync(wf, wf.Name, inputs, ct);
+
+    /// <summary>Runs <paramref name="workflowName"/> (<paramref name="wf"/> or one of its <see cref="ScoringSplit"/> groups); errors name <paramref name="wf"/>'s file.</summary>
+    private async ValueTask<List<RuleResultTree>> ExecuteAsync(CompiledWorkflow wf, string workflowName, RuleParameter[] inputs, CancellationToken ct)
     {
-        var results = await _engine.ExecuteAllRulesAsync(wf.Name, inputs, ct).ConfigureAwait(false);
+        var results = await _engine.ExecuteAllRulesAsync(workflowName, inputs, ct).ConfigureAwait(false);
         for (var i = 0; i < results.Count; i++)
         {
             var r = results[i];
@@ -245,13 +340,15 @@ public sealed class RuleSet
         }
     }
 
-    private static CompiledRule RuleFor(CompiledWorkflow wf, List<RuleResultTree> results, int index)
+    private static CompiledRule RuleFor(CompiledWorkflow wf, List<RuleResultTree> results, int index, int[]? indices = null)
     {
-        // RulesEngine returns one result per enabled top-level rule, in file order; the name check guards that assumption.
+        // RulesEngine returns one result per enabled top-level rule of the workflow run (the file's, or a group of it
+        // whose rules are indices into the file's), in order; the name check guards that assumption.
         var name = results[index].Rule.RuleName;
-        if (results.Count == wf.Rules.Length && wf.Rules[index].Name == name)
+        if (indices is null ? results.Count == wf.Rules.Length && wf.Rules[index].Name == name
+            : results.Count == indices.Length && wf.Rules[indices[index]].Name == name)
         {
-            return wf.Rules[index];
+            return wf.Rules[indices is null ? index : indices[index]];
         }
         return wf.ByName.TryGetValue(name, out var rule)
             ? rule

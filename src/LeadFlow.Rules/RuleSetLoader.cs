@@ -62,6 +62,7 @@ public static class RuleSetLoader
         {
             await DryRunAsync(engine, parsed, problems, ct).ConfigureAwait(false);
         }
+        var (splits, plan) = problems.Count == 0 ? await SplitAsync(engine, parsed, problems, ct).ConfigureAwait(false) : ([], null);
         if (problems.Count > 0)
         {
             return new RuleSetLoadResult(null, problems);
@@ -70,7 +71,7 @@ public static class RuleSetLoader
         var models = parsed.Where(p => p.Kind == RuleFileKind.Scoring).Select(p => p.Model!).ToList();
         var grading = parsed.Single(p => p.Kind == RuleFileKind.Grading).Grading!;
         var files = parsed.Select(p => new RuleFileInfo(p.Path, p.Kind, p.Compiled.Name, p.AllRuleNames)).ToList();
-        var set = new RuleSet(Version(sources), clock.GetUtcNow().UtcDateTime, engine, [.. parsed.Select(p => p.Compiled)], models, grading, files);
+        var set = new RuleSet(Version(sources), clock.GetUtcNow().UtcDateTime, engine, [.. parsed.Select(p => p.Compiled)], splits, plan, models, grading, files);
         return new RuleSetLoadResult(set, []);
     }
 
@@ -260,6 +261,53 @@ public static class RuleSetLoader
                 return;     // compile errors show with the full sample; don't repeat them for the empty one
             }
         }
+    }
+
+    /// <summary>
+    /// Registers each scoring file's groups of rules by interaction type (<see cref="ScoringSplit"/>) and the groups of
+    /// all files together (<see cref="ScoringPlan"/>), and runs each new workflow once on the full sample, so that their
+    /// rules are compiled now rather than on the processor's first batch.
+    /// </summary>
+    private static async Task<(Dictionary<string, ScoringSplit> Splits, ScoringPlan? Plan)> SplitAsync(
+        RulesEngine.RulesEngine engine, List<ParsedFile> parsed, List<RuleProblem> problems, CancellationToken ct)
+    {
+        var splits = new Dictionary<string, ScoringSplit>(StringComparer.Ordinal);
+        var scoring = parsed.Where(p => p.Kind == RuleFileKind.Scoring).ToList();
+        var (sample, label) = DrySamples.All([.. scoring.Select(p => p.Compiled.Name)]).First();
+        var inputs = RuleInputs.Scoring(sample.Contact, sample.Account, sample.Interaction);
+        async Task RegisterAsync(ParsedFile? file, IReadOnlyList<Workflow> workflows)
+        {
+            try
+            {
+                engine.AddWorkflow([.. workflows]);
+                foreach (var group in workflows)
+                {
+                    foreach (var result in await engine.ExecuteAllRulesAsync(group.WorkflowName, inputs, ct).ConfigureAwait(false))
+                    {
+                        var owner = file ?? scoring.First(p => p.Compiled.ByName.ContainsKey(result.Rule.RuleName));
+                        ReportErrors(owner, result, result.Rule.RuleName, label, problems);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                problems.Add(new RuleProblem(file?.Path ?? "scoring/", null, $"RulesEngine failed to run the file: {Innermost(ex).Message}"));
+            }
+        }
+        foreach (var file in scoring)
+        {
+            if (ScoringSplit.Build(file.Workflow, file.Compiled, ExpressionChecks.Parser) is { } split)
+            {
+                await RegisterAsync(file, split.Workflows).ConfigureAwait(false);
+                splits[file.Compiled.Name] = split;
+            }
+        }
+        var plan = ScoringPlan.Build([.. scoring.Select(p => new ScoringPlan.Model(p.Workflow, p.Compiled, splits.GetValueOrDefault(p.Compiled.Name)))]);
+        if (plan is not null)
+        {
+            await RegisterAsync(null, plan.Workflows).ConfigureAwait(false);
+        }
+        return (splits, plan);
     }
 
     private static void ReportErrors(ParsedFile file, RuleResultTree result, string path, string label, List<RuleProblem> problems)

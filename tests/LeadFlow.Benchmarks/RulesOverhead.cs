@@ -8,12 +8,14 @@ namespace LeadFlow.Benchmarks;
 /// <summary>
 /// <c>rules-overhead [--events N] [--runs N] [--contacts N] [--seed N]</c>: LeadFlow's scoring of one interaction against the shipped
 /// scoring models, in-process and single-threaded, next to calling RulesEngine directly on the same rule files and inputs
-/// with the same (best) settings, in the same process. Three variants per run, in rotating order:
+/// with the same (best) settings, in the same process. Four variants per run, in rotating order:
 /// <list type="bullet">
 /// <item><b>raw</b>: one <c>ExecuteAllRulesAsync</c> per model, points of the successful rules summed from a dictionary
 /// built once (the least any caller must do to score);</item>
-/// <item><b>LeadFlow rules</b>: <see cref="RuleSet.ScoreAsync"/> per model (input caps, error checks, hit mapping);</item>
-/// <item><b>LeadFlow scoring</b>: the same plus <see cref="ScoreState.Apply"/> per model (caps, decay bookkeeping):
+/// <item><b>LeadFlow rules</b>: <see cref="RuleSet.ScoreAsync(ScoringModel, InteractionFacts, ContactFacts, AccountFacts, CancellationToken)"/> per model (input caps, error checks, hit mapping);</item>
+/// <item><b>LeadFlow rules, one call</b>: <see cref="RuleSet.ScoreAllAsync"/> (every model in one RulesEngine call
+/// when the files allow it, as the processor scores; inputs wrapped once per evaluation);</item>
+/// <item><b>LeadFlow scoring</b>: "LeadFlow rules" plus <see cref="ScoreState.Apply"/> per model (caps, decay bookkeeping):
 /// everything LeadFlow decides per interaction before storage.</item>
 /// </list>
 /// One evaluation = one interaction scored by every model. The sums of points must agree between raw and LeadFlow.
@@ -101,6 +103,25 @@ internal static class RulesOverhead
                     foreach (var model in models)
                     {
                         var matched = await rules.ScoreAsync(model, input.Interaction, input.Contact, input.Account, ct);
+                        for (var h = 0; h < matched.Count; h++)
+                        {
+                            sum += matched[h].Points;
+                        }
+                        hits += matched.Count;
+                    }
+                }
+                return (sum, hits);
+            }),
+            new("LeadFlow rules, one call", async (items, from, count) =>
+            {
+                var sum = 0.0;
+                var hits = 0L;
+                for (var k = 0; k < count; k++)
+                {
+                    var input = items[(from + k) % items.Length];
+                    var byModel = await rules.ScoreAllAsync(input.Interaction, new ContactInputs(input.Contact, input.Account), ct);
+                    foreach (var matched in byModel)
+                    {
                         for (var h = 0; h < matched.Count; h++)
                         {
                             sum += matched[h].Points;

@@ -12,12 +12,17 @@ internal static class LeadEvaluator
 {
     public static async ValueTask EvaluateAsync(RuleSet rules, int versionId, LeadWork lead, DateTime now, CancellationToken ct)
     {
+        // The contact and account are checked and wrapped as rule inputs once for all of this contact's evaluations.
+        var inputs = new ContactInputs(lead.Contact, lead.Account);
+        var models = rules.ScoringModels;
         foreach (var interaction in lead.Interactions)
         {
             var facts = interaction.Facts;
-            foreach (var model in rules.ScoringModels)
+            var byModel = await rules.ScoreAllAsync(facts, inputs, ct);
+            for (var m = 0; m < models.Count; m++)
             {
-                var hits = await rules.ScoreAsync(model, facts, lead.Contact, lead.Account, ct);
+                var model = models[m];
+                var hits = byModel[m];
                 if (hits.Count == 0)
                 {
                     continue;
@@ -34,7 +39,7 @@ internal static class LeadEvaluator
         }
         lead.Recent.Prune(now);
 
-        foreach (var model in rules.ScoringModels)
+        foreach (var model in models)
         {
             var score = lead.Scores.TryGetValue(model.Name, out var state) ? state.State.ValueAt(model, now) : 0.0;
             lead.ScoresNow[model.Name] = score;
@@ -46,9 +51,9 @@ internal static class LeadEvaluator
 
         if (lead.ProfileChanged || lead.Grade is null || lead.Grade.RuleSetVersionId != versionId)
         {
-            lead.NewGrade = await rules.GradeAsync(lead.Contact, lead.Account, ct);
+            lead.NewGrade = await rules.GradeAsync(inputs, ct);
         }
-        lead.Qualification = await rules.QualifyAsync(Facts(lead, now), lead.Contact, lead.Account, ct);
+        lead.Qualification = await rules.QualifyAsync(Facts(lead, now), inputs, ct);
 
         // Serialised here, on the evaluating thread, so that the single writer only concatenates.
         foreach (var state in lead.Scores.Values)
@@ -87,7 +92,7 @@ internal static class LeadEvaluator
     internal static LeadFacts Facts(LeadWork lead, DateTime now)
     {
         var (grade, fitPoints) = lead.NewGrade is { } graded ? (graded.Grade, graded.FitPoints) : (lead.Grade!.Grade, lead.Grade.FitPoints);
-        var (recentInteractions, recentAssets) = LeadFacts.Recent(lead.Recent.AsInteractions(), now);
+        var (recentInteractions, recentAssets) = lead.Recent.Summary(now);
         return new LeadFacts
         {
             Scores = lead.ScoresNow,

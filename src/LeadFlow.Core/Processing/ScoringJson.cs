@@ -28,22 +28,75 @@ internal static class ScoringJson
     /// </summary>
     public static IReadOnlyDictionary<string, string> ParseProperties(string json)
     {
-        using var document = JsonDocument.Parse(json);
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        // Read with Utf8JsonReader over a pooled buffer, with what JsonDocument.Parse did before (same default options,
+        // the whole text validated, raw text of non-string values, the last of duplicate names, nothing added once the
+        // cap is reached), without building a document per interaction.
+        ArgumentNullException.ThrowIfNull(json);
+        byte[] rented;
+        int length;
+        try
         {
-            return NoStrings;
+            rented = ArrayPool<byte>.Shared.Rent(StrictUtf8.GetMaxByteCount(json.Length));
+            length = StrictUtf8.GetBytes(json, rented);
         }
-        Dictionary<string, string>? properties = null;
-        foreach (var property in document.RootElement.EnumerateObject())
+        catch (EncoderFallbackException ex)
         {
-            if (properties?.Count >= InputLimits.MaxDictionaryEntries)
+            throw new ArgumentException("Cannot transcode invalid UTF-16 string to UTF-8 JSON text.", nameof(json), ex);
+        }
+        try
+        {
+            var utf8 = rented.AsSpan(0, length);
+            var reader = new Utf8JsonReader(utf8);
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartObject)
             {
-                break;
+                reader.Skip();
+                EndOfText(ref reader);
+                return NoStrings;
             }
-            (properties ??= new Dictionary<string, string>(StringComparer.Ordinal))[property.Name] =
-                property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText();
+            Dictionary<string, string>? properties = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString()!;
+                reader.Read();
+                string value;
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.String:
+                        value = reader.GetString()!;
+                        break;
+                    case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                        var start = (int)reader.TokenStartIndex;
+                        reader.Skip();
+                        value = Encoding.UTF8.GetString(utf8[start..(int)reader.BytesConsumed]);
+                        break;
+                    default:
+                        value = Encoding.UTF8.GetString(reader.ValueSpan);
+                        break;
+                }
+                if (!(properties?.Count >= InputLimits.MaxDictionaryEntries))
+                {
+                    (properties ??= new Dictionary<string, string>(StringComparer.Ordinal))[name] = value;
+                }
+            }
+            EndOfText(ref reader);
+            return properties ?? NoStrings;
         }
-        return properties ?? NoStrings;
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Nothing but whitespace may follow the root value (the reader throws otherwise).</summary>
+    private static void EndOfText(ref Utf8JsonReader reader)
+    {
+        if (reader.Read())
+        {
+            throw new JsonException($"'{reader.TokenType}' after the end of the JSON value.");
+        }
     }
 
     /// <summary>A JSON array of strings (qualification reasons), as the generic serializer wrote it.</summary>

@@ -142,6 +142,30 @@ public sealed class RecentActivity
         _entries.RemoveRange(0, old);
     }
 
+    /// <summary>
+    /// <see cref="LeadFacts.Recent"/> of <see cref="AsInteractions"/> (counts per type and distinct form assets of the
+    /// window ending at <paramref name="now"/>), computed from the entries without a facts object per entry.
+    /// </summary>
+    public (IReadOnlyDictionary<string, int> RecentInteractions, IReadOnlyList<string> RecentAssets) Summary(DateTime now)
+    {
+        var from = now - LeadFacts.RecentWindow;
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var assets = new List<string>();
+        foreach (var e in _entries)
+        {
+            if (e.At <= from || e.At > now)
+            {
+                continue;
+            }
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, e.Type, out _)++;
+            if (e.Type == LeadFacts.FormSubmitType && !string.IsNullOrEmpty(e.Asset) && !assets.Contains(e.Asset, StringComparer.Ordinal))
+            {
+                assets.Add(e.Asset);
+            }
+        }
+        return (counts, assets);
+    }
+
     /// <summary>The entries as interactions, for <see cref="LeadFacts.Recent"/> (which applies the window).</summary>
     public IEnumerable<InteractionFacts> AsInteractions() =>
         _entries.Select(e => new InteractionFacts { Type = e.Type, Asset = e.Asset, OccurredAt = e.At });

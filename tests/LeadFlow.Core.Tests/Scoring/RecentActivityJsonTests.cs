@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LeadFlow.Core.Qualification;
+using LeadFlow.Rules;
 
 namespace LeadFlow.Core.Tests.Scoring;
 
@@ -43,6 +44,30 @@ public sealed class RecentActivityJsonTests
             Assert.Equal(json, copy.ToJson());
         }
         Assert.Equal(RecentActivity.MaxEntries, activity.Entries.Count);
+    }
+
+    [Fact]
+    public void Summary_equals_the_lead_facts_of_its_entries_as_interactions()
+    {
+        var random = new Random(11);
+        var types = new[] { "page_view", "email_open", "form_submit", "form_submit", "webinar_registered", "Form_Submit" };
+        var assets = new[] { null, "", "demo-request", "contact-sales", "Demo-Request", "whitepaper" };
+        for (var round = 0; round < 40; round++)
+        {
+            var activity = RecentActivity.Empty();
+            var count = random.Next(0, 260);
+            for (var i = 0; i < count; i++)
+            {
+                activity.Add(types[random.Next(types.Length)], assets[random.Next(assets.Length)], T0.AddTicks(random.NextInt64(0, TimeSpan.TicksPerDay * 60)));
+            }
+            foreach (var now in new[] { T0, T0.AddDays(15), T0.AddDays(30), T0.AddDays(45).AddTicks(random.NextInt64(TimeSpan.TicksPerDay)), T0.AddDays(61) })
+            {
+                var (expectedCounts, expectedAssets) = LeadFacts.Recent(activity.AsInteractions(), now);
+                var (counts, recentAssets) = activity.Summary(now);
+                Assert.Equal(expectedCounts.OrderBy(kv => kv.Key, StringComparer.Ordinal), counts.OrderBy(kv => kv.Key, StringComparer.Ordinal));
+                Assert.Equal(expectedAssets, recentAssets);
+            }
+        }
     }
 
     [Theory]
