@@ -596,7 +596,8 @@ public sealed class CrmHandoffTests : IAsyncLifetime
 
         public async ValueTask DisposeAsync()
         {
-            _listener.Stop();
+            // Close alone: Stop then Close removes the listener twice, and the second removal binds the port again (it fails when
+            // another process took the port meanwhile: "Address already in use").
             _listener.Close();
             await _loop;
         }
