@@ -120,24 +120,31 @@ internal sealed class IngestTransaction : IAsyncDisposable
     }
 
     /// <summary>
-    /// SQLite: one event at a time through prepared statements. The exact duplicate check by <see cref="EventKey"/>
-    /// replaces a unique index, which is safe because this transaction is the only writer.
+    /// SQLite: through prepared statements. The exact duplicate check by <see cref="EventKey"/> replaces a unique index,
+    /// which is safe because this transaction is the only writer. The checks all run before the inserts: they can only
+    /// find events stored before this request, since the request's own repeats were dropped above (and an event of the
+    /// request whose key collides with another's is told apart by source and event id either way).
     /// </summary>
     private void WriteSqlite(SqliteInteractionWriter writer, List<int> firsts)
     {
+        var rows = new List<NewInteraction>(firsts.Count);
+        var positions = new List<int>(firsts.Count);
         foreach (var index in firsts)
         {
             var item = _items[index];
             var key = item.Key;
-            if (writer.IsStored(key, item.Source, item.EventId))
+            if (!writer.IsStored(key, item.Source, item.EventId))
             {
-                continue;
+                rows.Add(new NewInteraction(item, key, _contacts.IdOf(item)));
+                positions.Add(index);
             }
-            var contactId = _contacts.IdOf(item);
-            var id = writer.Insert(item, key, contactId, _now);
-            // Inbox rows in arrival order: the processor takes them in id order, which keeps each contact's events in order.
-            writer.Enqueue(id, contactId, _now);
-            _ids[index] = id;
+        }
+        // Inbox rows in arrival order: the processor takes them in id order, which keeps each contact's events in order.
+        var ids = new long[rows.Count];
+        writer.Insert(rows, _now, ids);
+        for (var i = 0; i < ids.Length; i++)
+        {
+            _ids[positions[i]] = ids[i];
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using LeadFlow.Core.Storage;
 using Microsoft.Data.Sqlite;
@@ -5,9 +6,11 @@ using Microsoft.Data.Sqlite;
 namespace LeadFlow.Core.Interactions;
 
 /// <summary>
-/// SQLite's ingestion hot path: three statements prepared once per request and reused for every event, through
-/// SQLite's own API on the caller's open connection and transaction. Values are bound as UTF-8 spans, so a row costs
-/// SQLite's work and little else: no JSON round trip, no per-row ADO.NET command, reader or parameter objects.
+/// SQLite's ingestion hot path: statements prepared once per request and reused for every event, through SQLite's own
+/// API on the caller's open connection and transaction. Values are bound as UTF-8 spans, so a row costs SQLite's work
+/// and little else: no JSON round trip, no per-row ADO.NET command, reader or parameter objects. New interactions and
+/// their inbox rows go <see cref="RowsPerStep"/> to a statement: SQLite's work per statement (AUTOINCREMENT reads and
+/// writes its <c>sqlite_sequence</c> row at each execution) is then paid once per group rather than once per row.
 /// </summary>
 /// <remarks>
 /// Only valid inside a write transaction (<c>BEGIN IMMEDIATE</c>, taken after the <see cref="Storage.WriteGate"/>):
@@ -18,19 +21,25 @@ internal sealed class SqliteInteractionWriter : IDisposable
 {
     private const string FindSql = "SELECT source, event_id FROM interactions WHERE event_hash = ?1";
 
-    private const string InsertSql = """
-        INSERT INTO interactions (source, event_id, event_hash, contact_id, type, channel, campaign, asset, url, occurred_at, received_at, properties)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+    /// <summary>New interactions (and inbox rows) per statement.</summary>
+    internal const int RowsPerStep = 16;
+
+    /// <summary>The id SQLite gives the next interaction, less one: AUTOINCREMENT takes the larger of the two, plus one.</summary>
+    private const string LastIdSql = """
+        SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'interactions'), 0), coalesce((SELECT max(id) FROM interactions), 0))
         """;
 
-    private const string EnqueueSql = "INSERT INTO inbox (interaction_id, contact_id, enqueued_at) VALUES (?1, ?2, ?3)";
+    private const int InsertColumns = 11;
 
     private const string ContactColumns = "SELECT id, email, external_id FROM contacts WHERE ";
 
     private readonly SqliteStatement _find;
-    private readonly SqliteStatement _insert;
-    private readonly SqliteStatement _enqueue;
     private readonly SqliteConnection _connection;
+
+    /// <summary>Per number of rows (1 to <see cref="RowsPerStep"/>), the insert of that many interactions, and of their inbox rows.</summary>
+    private readonly SqliteStatement?[] _inserts = new SqliteStatement?[RowsPerStep + 1];
+    private readonly SqliteStatement?[] _enqueues = new SqliteStatement?[RowsPerStep + 1];
+    private SqliteStatement? _lastId;
     private SqliteStatement? _contactById;
     private SqliteStatement? _contactByEmail;
     private SqliteStatement? _contactByExternalId;
@@ -44,8 +53,6 @@ internal sealed class SqliteInteractionWriter : IDisposable
     {
         _connection = connection;
         _find = new SqliteStatement(connection, FindSql);
-        _insert = new SqliteStatement(connection, InsertSql);
-        _enqueue = new SqliteStatement(connection, EnqueueSql);
     }
 
     /// <summary>Whether an interaction with exactly this source and event id is stored (looked up by its key).</summary>
@@ -70,32 +77,101 @@ internal sealed class SqliteInteractionWriter : IDisposable
         }
     }
 
-    /// <summary>Inserts the interaction and returns its id.</summary>
-    public long Insert(InteractionInput item, long key, long contactId, DateTime receivedAt)
+    /// <summary>
+    /// Inserts the interactions in the order given, each followed in the inbox by a row of its own in the same order
+    /// (inbox ids only grow: call this in arrival order), and puts their ids into <paramref name="ids"/>.
+    /// </summary>
+    /// <remarks>
+    /// A multi-row insert reports only its last id. The rows of one statement are inserted in order, and AUTOINCREMENT
+    /// gives each one more than the largest id ever used, so a group of <c>n</c> got exactly the <c>n</c> ids after the
+    /// previous largest; that is checked (last id minus previous largest is <c>n</c>) rather than assumed.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">SQLite handed out other ids than those (nothing of the request may then be committed).</exception>
+    public void Insert(IReadOnlyList<NewInteraction> rows, DateTime receivedAt, Span<long> ids)
     {
-        Text(_insert, 1, item.Source);
-        Text(_insert, 2, item.EventId);
-        _insert.Bind(3, key);
-        _insert.Bind(4, contactId);
-        Text(_insert, 5, item.Type);
-        Text(_insert, 6, item.Channel);
-        Text(_insert, 7, item.Campaign);
-        Text(_insert, 8, item.Asset);
-        Text(_insert, 9, item.Url);
-        _insert.BindUtf8(10, _utf8.AsSpan(0, SqliteStatement.FormatTimestamp(item.OccurredAt, _utf8)));
-        Stamp(_insert, 11, receivedAt);
-        Text(_insert, 12, item.Properties);
-        _insert.Execute();
-        return _insert.LastInsertRowId;
+        if (rows.Count == 0)
+        {
+            return;
+        }
+        var lastId = LastId();
+        for (var start = 0; start < rows.Count; start += RowsPerStep)
+        {
+            var count = Math.Min(RowsPerStep, rows.Count - start);
+            var insert = _inserts[count] ??= new SqliteStatement(_connection, InsertSql(count));
+            Stamp(insert, 1, receivedAt);
+            for (var k = 0; k < count; k++)
+            {
+                var (item, key, contactId) = rows[start + k];
+                var p = 2 + (InsertColumns * k);
+                Text(insert, p, item.Source);
+                Text(insert, p + 1, item.EventId);
+                insert.Bind(p + 2, key);
+                insert.Bind(p + 3, contactId);
+                Text(insert, p + 4, item.Type);
+                Text(insert, p + 5, item.Channel);
+                Text(insert, p + 6, item.Campaign);
+                Text(insert, p + 7, item.Asset);
+                Text(insert, p + 8, item.Url);
+                insert.BindUtf8(p + 9, _utf8.AsSpan(0, SqliteStatement.FormatTimestamp(item.OccurredAt, _utf8)));
+                Text(insert, p + 10, item.Properties);
+            }
+            insert.Execute();
+            var last = insert.LastInsertRowId;
+            if (last - lastId != count)
+            {
+                throw new InvalidOperationException($"SQLite gave {count} new interactions ids up to {last}, after {lastId}: not consecutive.");
+            }
+
+            var enqueue = _enqueues[count] ??= new SqliteStatement(_connection, EnqueueSql(count));
+            Stamp(enqueue, 1, receivedAt);
+            for (var k = 0; k < count; k++)
+            {
+                var id = lastId + 1 + k;
+                enqueue.Bind(2 + (2 * k), id);
+                enqueue.Bind(3 + (2 * k), rows[start + k].ContactId);
+                ids[start + k] = id;
+            }
+            enqueue.Execute();
+            lastId = last;
+        }
     }
 
-    /// <summary>Appends the interaction's inbox row; inbox ids only grow, so call this in arrival order.</summary>
-    public void Enqueue(long interactionId, long contactId, DateTime enqueuedAt)
+    /// <summary>The largest interaction id ever handed out (AUTOINCREMENT's next id, less one).</summary>
+    private long LastId()
     {
-        _enqueue.Bind(1, interactionId);
-        _enqueue.Bind(2, contactId);
-        Stamp(_enqueue, 3, enqueuedAt);
-        _enqueue.Execute();
+        var statement = _lastId ??= new SqliteStatement(_connection, LastIdSql);
+        try
+        {
+            return statement.Step() ? statement.Int64(0) : throw new InvalidOperationException("No largest interaction id.");
+        }
+        finally
+        {
+            statement.Reset();
+        }
+    }
+
+    /// <summary><paramref name="rows"/> interactions (<c>?1</c> received at, shared; then <see cref="InsertColumns"/> per row).</summary>
+    private static string InsertSql(int rows)
+    {
+        var sql = new StringBuilder("INSERT INTO interactions (source, event_id, event_hash, contact_id, type, channel, campaign, asset, url, occurred_at, received_at, properties) VALUES ");
+        for (var k = 0; k < rows; k++)
+        {
+            var p = 2 + (InsertColumns * k);
+            sql.Append(CultureInfo.InvariantCulture,
+                $"{(k == 0 ? "" : ",")}(?{p},?{p + 1},?{p + 2},?{p + 3},?{p + 4},?{p + 5},?{p + 6},?{p + 7},?{p + 8},?{p + 9},?1,?{p + 10})");
+        }
+        return sql.ToString();
+    }
+
+    /// <summary><paramref name="rows"/> inbox rows (<c>?1</c> enqueued at, shared; then interaction and contact per row).</summary>
+    private static string EnqueueSql(int rows)
+    {
+        var sql = new StringBuilder("INSERT INTO inbox (interaction_id, contact_id, enqueued_at) VALUES ");
+        for (var k = 0; k < rows; k++)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $"{(k == 0 ? "" : ",")}(?{2 + (2 * k)},?{3 + (2 * k)},?1)");
+        }
+        return sql.ToString();
     }
 
     /// <summary>The contact with this id, if any (id, email, external id).</summary>
@@ -125,8 +201,11 @@ internal sealed class SqliteInteractionWriter : IDisposable
     public void Dispose()
     {
         _find.Dispose();
-        _insert.Dispose();
-        _enqueue.Dispose();
+        foreach (var statement in _inserts.Concat(_enqueues))
+        {
+            statement?.Dispose();
+        }
+        _lastId?.Dispose();
         _contactById?.Dispose();
         _contactByEmail?.Dispose();
         _contactByExternalId?.Dispose();
@@ -177,6 +256,9 @@ internal sealed class SqliteInteractionWriter : IDisposable
         statement.BindUtf8(index, _stamp);
     }
 }
+
+/// <summary>An interaction to insert: the event, its <see cref="EventKey"/> and its resolved contact.</summary>
+internal readonly record struct NewInteraction(InteractionInput Item, long Key, long ContactId);
 
 /// <summary>A stored contact's identifiers, as ingestion matches them.</summary>
 internal readonly record struct StoredContact(long Id, string? Email, string? ExternalId);

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Text;
 using Microsoft.Data.Sqlite;
 
 namespace LeadFlow.Core.Processing;
@@ -44,26 +45,59 @@ internal sealed class ScoringSql
         """;
 
     // PostgreSQL: ledger rows, score states, grades and qualifications from one JSON parameter per 10,000 / 2,000 rows.
-    // SQLite writes them one row at a time with the *Row statements below (see ScoringStore.WriteAsync).
+    // SQLite writes them with the prepared statements below (see ScoringStore.WriteRowsSqlite).
     public string InsertLedger { get; private init; } = "";
     public string UpsertScores { get; private init; } = "";
     public string UpsertGrades { get; private init; } = "";
     public string UpsertQualifications { get; private init; } = "";
 
     /// <summary>
-    /// SQLite: one ledger row (<c>@p0</c> contact, <c>@p1</c> model, <c>@p2</c> rule, <c>@p3</c> version, <c>@p4</c>
-    /// interaction, <c>@p5</c> points, <c>@p6</c> occurred at, <c>@p7</c> recorded at).
+    /// SQLite: <paramref name="rows"/> ledger rows in one statement, in the order given (<c>?1</c> version and <c>?2</c>
+    /// recorded at, shared; then per row <c>k</c> from 0: <c>?(3+6k)</c> contact, model, rule, interaction, points,
+    /// occurred at). One step per row ran SQLite's per-statement work (AUTOINCREMENT reads and writes its
+    /// <c>sqlite_sequence</c> row at every execution) once per row.
     /// </summary>
-    public string InsertLedgerRow => """
-        INSERT INTO score_ledger (contact_id, model, rule, rule_set_version_id, interaction_id, points, occurred_at, recorded_at)
-        VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7)
-        """;
+    public static string InsertLedgerRows(int rows)
+    {
+        var sql = new StringBuilder("INSERT INTO score_ledger (contact_id, model, rule, rule_set_version_id, interaction_id, points, occurred_at, recorded_at) VALUES ");
+        for (var k = 0; k < rows; k++)
+        {
+            var p = 3 + (6 * k);
+            sql.Append(CultureInfo.InvariantCulture, $"{(k == 0 ? "" : ",")}(?{p},?{p + 1},?{p + 2},?1,?{p + 3},?{p + 4},?{p + 5},?2)");
+        }
+        return sql.ToString();
+    }
 
-    /// <summary>SQLite: one score state row (<c>@p0</c> contact, <c>@p1</c> model, <c>@p2</c> state, <c>@p3</c> score, <c>@p4</c> as of, <c>@p5</c> ledger after, <c>@p6</c> version).</summary>
+    /// <summary>
+    /// SQLite: one score state row (<c>@p0</c> contact, <c>@p1</c> model, <c>@p2</c> state, <c>@p3</c> score, <c>@p4</c>
+    /// as of, <c>@p5</c> ledger after, <c>@p6</c> version), for a state not stored yet (or gone since it was read).
+    /// </summary>
     public string UpsertScoreRow => """
         INSERT INTO contact_scores (contact_id, model, state, score, as_of, ledger_after, rule_set_version_id) VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6)
         ON CONFLICT (contact_id, model) DO UPDATE SET state = excluded.state, score = excluded.score, as_of = excluded.as_of,
             ledger_after = excluded.ledger_after, rule_set_version_id = excluded.rule_set_version_id
+        """;
+
+    /// <summary>
+    /// SQLite: the stored state's row, parameters numbered as <see cref="UpsertScoreRow"/>'s (<c>?1</c> is <c>@p0</c>). One primary-key seek where the
+    /// upsert also tried the insert first; it changes no row when the row is gone (then the upsert runs).
+    /// </summary>
+    public string UpdateScoreRow => """
+        UPDATE contact_scores SET state = ?3, score = ?4, as_of = ?5, ledger_after = ?6, rule_set_version_id = ?7
+        WHERE contact_id = ?1 AND model = ?2
+        """;
+
+    /// <summary>SQLite: the stored grade's row, parameters numbered as <see cref="UpsertGradeRow"/>'s (as <see cref="UpdateScoreRow"/>).</summary>
+    public string UpdateGradeRow => """
+        UPDATE contact_grades SET grade = ?2, fit_points = ?3, contributions = ?4, rule_set_version_id = ?5, graded_at = ?6
+        WHERE contact_id = ?1
+        """;
+
+    /// <summary>SQLite: the stored qualification's row, parameters numbered as <see cref="UpsertQualificationRow"/>'s (as <see cref="UpdateScoreRow"/>).</summary>
+    public string UpdateQualificationRow => """
+        UPDATE contact_qualifications SET status = ?2, rule = ?3, file = ?4, reasons = ?5, rule_set_version_id = ?6,
+            decided_at = ?7, status_since = ?8, recent = ?9
+        WHERE contact_id = ?1
         """;
 
     /// <summary>SQLite: one grade row (<c>@p0</c> contact, <c>@p1</c> grade, <c>@p2</c> fit points, <c>@p3</c> contributions, <c>@p4</c> version, <c>@p5</c> graded at).</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -17,6 +18,7 @@ internal sealed class SqliteStatement : IDisposable
 
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
+    private byte[]? _utf8;
 
     public SqliteStatement(SqliteConnection connection, string sql)
         : this(connection.Handle ?? throw new InvalidOperationException("The connection is not open."), sql)
@@ -37,6 +39,25 @@ internal sealed class SqliteStatement : IDisposable
     public void Bind(int index, string? value) =>
         Check(value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_text16(_statement, index, value.AsSpan()), raw.SQLITE_OK);
 
+    /// <summary>
+    /// Binds text, or NULL for null, encoded to UTF-8 here through the statement's reused buffer: for long texts (a
+    /// score state, recent activity) .NET's encoder costs less than SQLite converting UTF-16 into the database's UTF-8.
+    /// </summary>
+    public void BindAsUtf8(int index, string? value)
+    {
+        if (value is null)
+        {
+            Check(raw.sqlite3_bind_null(_statement, index), raw.SQLITE_OK);
+            return;
+        }
+        var length = Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (_utf8 is null || _utf8.Length < length)
+        {
+            _utf8 = new byte[Math.Max(length, Math.Max(1024, (_utf8?.Length ?? 0) * 2))];
+        }
+        BindUtf8(index, _utf8.AsSpan(0, Encoding.UTF8.GetBytes(value, _utf8)));
+    }
+
     /// <summary>Binds UTF-8 text (an empty span binds the empty string, not NULL: tested).</summary>
     public void BindUtf8(int index, ReadOnlySpan<byte> utf8) => Check(raw.sqlite3_bind_text(_statement, index, utf8), raw.SQLITE_OK);
 
@@ -53,12 +74,16 @@ internal sealed class SqliteStatement : IDisposable
             ? written
             : throw new FormatException($"{value:O} does not fit the timestamp format.");
 
-    /// <summary>Runs a statement that returns no rows, and makes it ready for the next one.</summary>
-    public void Execute()
+    /// <summary>
+    /// Runs a statement that returns no rows, and makes it ready for the next one (bound values stay bound); returns
+    /// the rows it inserted, updated or deleted.
+    /// </summary>
+    public int Execute()
     {
         var rc = raw.sqlite3_step(_statement);
         raw.sqlite3_reset(_statement);
         Check(rc, raw.SQLITE_DONE);
+        return raw.sqlite3_changes(_db);
     }
 
     /// <summary>The next result row (true), or the end (false); <see cref="Reset"/> when done reading.</summary>

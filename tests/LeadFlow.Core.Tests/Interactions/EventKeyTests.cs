@@ -64,16 +64,20 @@ public sealed class EventKeyTests : DatabaseTest
         const long sharedKey = 42;
 
         Assert.False(writer.IsStored(sharedKey, "api", "first"));
-        var first = writer.Insert(Event(1, "first"), sharedKey, contact.Id, DateTime.UtcNow);
+        var ids = new long[3];
+        writer.Insert([new NewInteraction(Event(1, "first"), sharedKey, contact.Id)], DateTime.UtcNow, ids);
         Assert.True(writer.IsStored(sharedKey, "api", "first"));
         Assert.False(writer.IsStored(sharedKey, "api", "second"));
         Assert.False(writer.IsStored(sharedKey, "crm", "first"));
-        var second = writer.Insert(Event(2, "second"), sharedKey, contact.Id, DateTime.UtcNow);
+        // Two more with that key in one statement.
+        writer.Insert([new NewInteraction(Event(2, "second"), sharedKey, contact.Id), new NewInteraction(Event(3, "third"), sharedKey, contact.Id)], DateTime.UtcNow, ids.AsSpan(1));
         Assert.True(writer.IsStored(sharedKey, "api", "second"));
+        Assert.True(writer.IsStored(sharedKey, "api", "third"));
         await transaction.CommitAsync(Ct);
 
-        Assert.NotEqual(first, second);
-        Assert.Equal(["first", "second"], await db.Interactions.OrderBy(i => i.Id).Select(i => i.EventId).ToListAsync(Ct));
+        Assert.Equal([ids[0], ids[0] + 1, ids[0] + 2], ids);
+        Assert.Equal(["first", "second", "third"], await db.Interactions.OrderBy(i => i.Id).Select(i => i.EventId).ToListAsync(Ct));
+        Assert.Equal(ids, await db.Inbox.OrderBy(e => e.Id).Select(e => e.InteractionId).ToListAsync(Ct));
     }
 
     [Fact]

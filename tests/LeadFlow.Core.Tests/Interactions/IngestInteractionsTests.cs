@@ -113,4 +113,82 @@ public sealed class IngestInteractionsTests : DatabaseTest
         await using var db = Database.NewContext();
         Assert.Equal(2_345, await db.Inbox.CountAsync(Ct));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(SqliteGroup)]
+    [InlineData((2 * SqliteGroup) + 5)]
+    public async Task Stored_rows_are_those_one_insert_per_event_wrote_ids_in_arrival_order(int count)
+    {
+        var stored = await IngestAsync(Event(1, "old-1", "x@example.com"), Event(2, "old-2", "y@example.com"));
+        long lastId;
+        await using (var db = Database.NewContext())
+        {
+            lastId = await db.Interactions.MaxAsync(i => i.Id, Ct);
+        }
+        // Every other event carries every optional field (one with non-ASCII text); repeats of stored events and of
+        // earlier events of the request are spread among the new ones.
+        var items = new List<InteractionInput>();
+        for (var i = 0; i < count; i++)
+        {
+            var e = Event(i + 1, $"new-{i}", email: $"c{i % 5}@example.com") with { Type = i % 3 == 0 ? "email_open" : "page_view" };
+            items.Add(i % 2 == 0 ? e : e with { Channel = "web", Campaign = $"camp-{i}", Asset = "Ångström guide ✓", Url = $"https://example.com/p/{i}", Properties = $$"""{"n":{{i}}}""" });
+            if (i % 4 == 1)
+            {
+                items.Add(Event(i + 100, i % 8 == 1 ? "old-1" : "new-0", "x@example.com"));
+            }
+        }
+        var result = await IngestAsync([.. items]);
+
+        Assert.True(result.Succeeded);
+        var firsts = result.Items.Where(r => !r.Duplicate).ToList();
+        Assert.Equal(count, firsts.Count);
+        Assert.Equal(Enumerable.Range(1, count).Select(k => lastId + k), firsts.Select(r => r.InteractionId!.Value));
+        Assert.Equal(items.Count - count, result.Items.Count(r => r.Duplicate));
+        Assert.True(stored.Succeeded);
+
+        var now = Stamp(Database.Clock.GetUtcNow().UtcDateTime);
+        var expected = new List<string>();
+        var expectedInbox = new List<string>();
+        var inboxId = 2L;
+        foreach (var (item, row) in items.Zip(result.Items).Where(p => !p.Second.Duplicate))
+        {
+            expected.Add(string.Join('|', row.InteractionId, item.Source, item.EventId, EventKey.Hash(item.Source, item.EventId), row.ContactId, item.Type,
+                item.Channel ?? "NULL", item.Campaign ?? "NULL", item.Asset ?? "NULL", item.Url ?? "NULL", Stamp(item.OccurredAt), now, item.Properties ?? "NULL"));
+            expectedInbox.Add(string.Join('|', ++inboxId, row.InteractionId, row.ContactId, now));
+        }
+        Assert.Equal(expected, await RowsAsync(
+            "SELECT id, source, event_id, event_hash, contact_id, type, channel, campaign, asset, url, occurred_at, received_at, properties FROM interactions WHERE id > " + lastId + " ORDER BY id"));
+        Assert.Equal(expectedInbox, await RowsAsync("SELECT id, interaction_id, contact_id, enqueued_at FROM inbox WHERE id > 2 ORDER BY id"));
+        Assert.Equal([$"{lastId + count}", $"{inboxId}"], await RowsAsync("SELECT seq FROM sqlite_sequence WHERE name IN ('interactions', 'inbox') ORDER BY name DESC"));
+    }
+
+    private const int SqliteGroup = 16;
+
+    [Fact]
+    public void The_test_s_group_is_the_writer_s() => Assert.Equal(SqliteGroup, SqliteInteractionWriter.RowsPerStep);
+
+    private static string Stamp(DateTime at) => at.ToString(SqliteStatement.TimestampFormat, System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Each row's values joined by '|', NULL as "NULL" and text only as text (a number stored as text would show its storage class).</summary>
+    private async Task<List<string>> RowsAsync(string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(Database.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        var rows = new List<string>();
+        while (await reader.ReadAsync(Ct))
+        {
+            rows.Add(string.Join('|', Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetValue(i) switch
+            {
+                DBNull => "NULL",
+                long n => n.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                string text => text,
+                var other => $"{other.GetType().Name}:{other}",
+            })));
+        }
+        return rows;
+    }
 }

@@ -48,7 +48,7 @@ public sealed class SqliteStatementTests
         }
         using var insert = new SqliteStatement(connection, "INSERT INTO t (a) VALUES (?1)");
         insert.Bind(1, (string?)null);
-        var error = Assert.Throws<SqliteException>(insert.Execute);
+        var error = Assert.Throws<SqliteException>(() => insert.Execute());
         Assert.Contains("NOT NULL", error.Message, StringComparison.Ordinal);
     }
 }
