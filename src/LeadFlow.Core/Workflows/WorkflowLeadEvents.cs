@@ -400,7 +400,12 @@ internal sealed partial class WorkflowLeadEvents : ILeadEventSink, IHostedServic
                     listeners._limited[t.DefinitionId] = listeners._limited.TryGetValue(t.DefinitionId, out var other) && other < limit ? other : limit;
                 }
             }
-            await listeners.ReadContactsAsync(db, contacts, ct);
+            // Without a bookmark for these events and a definition that limits starts, no contact has anything to read
+            // (a scoring batch with no workflow waiting would otherwise look up tens of thousands of contacts here).
+            if (listeners._limited.Count > 0 || await db.WorkflowBookmarks.AnyAsync(r => EF.Parameter(nameList).Contains(r.EventName), ct))
+            {
+                await listeners.ReadContactsAsync(db, contacts, ct);
+            }
             return listeners;
         }
 

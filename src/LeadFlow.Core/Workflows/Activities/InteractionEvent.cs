@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using LeadFlow.Workflows.Runtime;
@@ -13,8 +14,31 @@ public static class InteractionEvent
 {
     public const string Name = "InteractionReceived";
 
-    public static string TypeHash(string? type) =>
-        string.IsNullOrWhiteSpace(type) ? EventFilter.Any : EventFilter.Hash(("Type", type.Trim().ToLowerInvariant()));
+    public static string TypeHash(string? type)
+    {
+        if (string.IsNullOrWhiteSpace(type))
+        {
+            return EventFilter.Any;
+        }
+        if (s_typeHashes.TryGetValue(type, out var hash))
+        {
+            return hash;
+        }
+        hash = EventFilter.Hash(("Type", type.Trim().ToLowerInvariant()));
+        if (s_typeHashes.Count < MaxRememberedTypes)
+        {
+            s_typeHashes.TryAdd(type, hash);
+        }
+        return hash;
+    }
+
+    /// <summary>
+    /// Type hashes already computed: the processor asks for one per interaction of a batch (tens of thousands), and a
+    /// rule set knows a few dozen types. Bounded, since types come from integrators.
+    /// </summary>
+    private static readonly ConcurrentDictionary<string, string> s_typeHashes = new(StringComparer.Ordinal);
+
+    private const int MaxRememberedTypes = 1024;
 
     /// <summary>
     /// The interaction types of an activity's InteractionType input: one type, or several separated by commas
