@@ -74,6 +74,7 @@ public abstract class ScoringTest : IAsyncLifetime
     }
 
     /// <summary>The processor's state cache, kept between batches as the server keeps it; null runs every batch from the database.</summary>
+    /// <summary>The processor's state cache as configured by default (off); <see cref="StateCacheTests"/> turns it on.</summary>
     protected ContactStateCache? StateCache { get; set; } = new(Options.Create(new ProcessingOptions()));
 
     private protected ProcessInbox Processor(LeadFlowDbContext db, int batchSize) =>

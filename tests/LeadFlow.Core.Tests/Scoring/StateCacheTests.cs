@@ -21,13 +21,18 @@ namespace LeadFlow.Core.Tests.Scoring;
 /// </summary>
 public sealed class StateCacheTests : ScoringTest
 {
+    /// <summary>The cache is off by default; these tests turn it on (the size it had as the default).</summary>
+    private static ContactStateCache NewCache() => new(Options.Create(new ProcessingOptions { StateCacheContacts = 100_000 }));
+
+    public StateCacheTests() => StateCache = NewCache();
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
     public async Task Cached_and_uncached_processing_write_the_same_ledger_scores_grades_and_qualifications(int seed)
     {
-        var cache = new ContactStateCache(Options.Create(new ProcessingOptions()));
+        var cache = NewCache();
         StateCache = cache;
         await RunWorkloadAsync(seed);
         var cached = await DumpAsync();
@@ -54,7 +59,7 @@ public sealed class StateCacheTests : ScoringTest
     [InlineData(5)]
     public async Task Pipelined_batches_write_what_batches_one_at_a_time_from_the_database_write(int seed)
     {
-        var cache = new ContactStateCache(Options.Create(new ProcessingOptions()));
+        var cache = NewCache();
         var batchesRun = 0;
         await RunWorkloadAsync(seed, async batchSize => batchesRun += await PipelineDrainAsync(cache, batchSize));
         var pipelined = await DumpAsync();
@@ -80,7 +85,7 @@ public sealed class StateCacheTests : ScoringTest
         InteractionInput[] Round(int round) => Enumerable.Range(0, 24)
             .Select(i => Event($"c{i % 6}@x.example", i % 4 == 0 ? "form_submit" : "page_view", t0.AddMinutes(30 * round + i), url: i % 3 == 0 ? "/pricing" : "/blog", asset: "demo-request"))
             .ToArray();
-        var cache = new ContactStateCache(Options.Create(new ProcessingOptions()));
+        var cache = NewCache();
         await IngestAsync(Round(0));
         await PipelineDrainAsync(cache, batchSize: 5);
         await IngestAsync(Round(1));
