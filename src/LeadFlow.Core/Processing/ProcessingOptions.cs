@@ -45,9 +45,10 @@ public sealed class ProcessingOptions
     public int StateCacheContacts { get; set; }
 
     /// <summary>
-    /// The background processor reads and evaluates the next batch while the previous one writes (SQLite; needs the state
-    /// cache). Off by default: on a shared machine it gained no throughput and cost ~10% more CPU per interaction
-    /// (docs/benchmarks.md, branch <c>hot</c>); to be decided on an idle machine.
+    /// The background processor reads and evaluates the next batch while the previous one writes (SQLite; only with the
+    /// state cache on, <see cref="StateCacheContacts"/> &gt; 0). Off by default: measured on an idle machine it gained no
+    /// throughput with batches of 5,000 and lost 13% with batches of 50,000 (docs/benchmarks.md, branch <c>hot</c> and
+    /// "Session 12").
     /// </summary>
     public bool Pipelining { get; set; }
 
