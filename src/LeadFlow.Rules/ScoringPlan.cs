@@ -74,12 +74,8 @@ internal sealed class ScoringPlan
             {
                 return group;
             }
-            string? name = contributing.Count switch
-            {
-                0 => null,
-                1 => parts[contributing[0]].Workflow,
-                _ => null,
-            };
+            // No model: nothing to run; one: its own group's workflow; several: a combined workflow.
+            var name = contributing.Count == 1 ? parts[contributing[0]].Workflow : null;
             if (contributing.Count > 1)
             {
                 // '#' is not allowed in a workflow name (schema), so this never collides with a file's.

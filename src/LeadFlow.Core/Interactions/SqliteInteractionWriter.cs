@@ -43,8 +43,6 @@ internal sealed class SqliteInteractionWriter : IDisposable
     private SqliteStatement? _contactById;
     private SqliteStatement? _contactByEmail;
     private SqliteStatement? _contactByExternalId;
-    private byte[] _utf8 = new byte[1024];
-
     /// <summary>The request's one receipt time, formatted once rather than twice per event.</summary>
     private DateTime _stampOf;
     private byte[]? _stamp;
@@ -94,6 +92,7 @@ internal sealed class SqliteInteractionWriter : IDisposable
             return;
         }
         var lastId = LastId();
+        Span<byte> occurredAt = stackalloc byte[32];
         for (var start = 0; start < rows.Count; start += RowsPerStep)
         {
             var count = Math.Min(RowsPerStep, rows.Count - start);
@@ -103,17 +102,17 @@ internal sealed class SqliteInteractionWriter : IDisposable
             {
                 var (item, key, contactId) = rows[start + k];
                 var p = 2 + (InsertColumns * k);
-                Text(insert, p, item.Source);
-                Text(insert, p + 1, item.EventId);
+                insert.BindAsUtf8(p, item.Source);
+                insert.BindAsUtf8(p + 1, item.EventId);
                 insert.Bind(p + 2, key);
                 insert.Bind(p + 3, contactId);
-                Text(insert, p + 4, item.Type);
-                Text(insert, p + 5, item.Channel);
-                Text(insert, p + 6, item.Campaign);
-                Text(insert, p + 7, item.Asset);
-                Text(insert, p + 8, item.Url);
-                insert.BindUtf8(p + 9, _utf8.AsSpan(0, SqliteStatement.FormatTimestamp(item.OccurredAt, _utf8)));
-                Text(insert, p + 10, item.Properties);
+                insert.BindAsUtf8(p + 4, item.Type);
+                insert.BindAsUtf8(p + 5, item.Channel);
+                insert.BindAsUtf8(p + 6, item.Campaign);
+                insert.BindAsUtf8(p + 7, item.Asset);
+                insert.BindAsUtf8(p + 8, item.Url);
+                insert.BindUtf8(p + 9, occurredAt[..SqliteStatement.FormatTimestamp(item.OccurredAt, occurredAt)]);
+                insert.BindAsUtf8(p + 10, item.Properties);
             }
             insert.Execute();
             var last = insert.LastInsertRowId;
@@ -194,7 +193,7 @@ internal sealed class SqliteInteractionWriter : IDisposable
             "external_id" => _contactByExternalId ??= new SqliteStatement(_connection, ContactColumns + "external_id = ?1"),
             _ => throw new ArgumentOutOfRangeException(nameof(column), column, "Contacts are looked up by id, email or external_id."),
         };
-        Text(statement, 1, value);
+        statement.BindAsUtf8(1, value);
         return TryReadContact(statement, out contact);
     }
 
@@ -227,22 +226,6 @@ internal sealed class SqliteInteractionWriter : IDisposable
         {
             statement.Reset();
         }
-    }
-
-    /// <summary>Binds <paramref name="value"/> as UTF-8 through the writer's reused buffer.</summary>
-    private void Text(SqliteStatement statement, int index, string? value)
-    {
-        if (value is null)
-        {
-            statement.Bind(index, (string?)null);
-            return;
-        }
-        var length = Encoding.UTF8.GetMaxByteCount(value.Length);
-        if (length > _utf8.Length)
-        {
-            _utf8 = new byte[Math.Max(length, _utf8.Length * 2)];
-        }
-        statement.BindUtf8(index, _utf8.AsSpan(0, Encoding.UTF8.GetBytes(value, _utf8)));
     }
 
     private void Stamp(SqliteStatement statement, int index, DateTime value)
